@@ -1,0 +1,184 @@
+--- Internal helpers: study errors with file:line, JSON, small table utilities.
+local M = {}
+
+local cjson = require('cjson')
+-- A private cjson instance that encodes sparse arrays as objects instead of raising.
+-- lua-cjson 2.1 writes numbers with at most 14 significant digits, so the runner passes
+-- params through one JSON round trip before a trial runs: what is stored is exactly what ran.
+local json = cjson.new()
+json.encode_number_precision(14)
+json.encode_sparse_array(true)
+json.encode_invalid_numbers(false)
+M.null = json.null
+
+---@class hpo.StudyError
+---@field msg string
+local StudyError = {}
+StudyError.__index = StudyError
+StudyError.__tostring = function(e)
+  return e.msg
+end
+M.StudyError = StudyError
+
+--- The chunkname ('@path') of the study file being loaded or run, set by the loader.
+M.study_source = nil
+
+local function is_runtime_source(src)
+  -- Frames inside lua/hpo itself, embedded ('@hpo/x.lua') or from a path ('.../hpo/x.lua').
+  return src:find('^@hpo/') ~= nil or src:find('/hpo/[%w_]+%.lua$') ~= nil
+    or src:find('^=%[C%]') ~= nil
+end
+
+--- Location ('file:line') of the user code that called into hpo: the innermost frame in
+--- the study file, or else the innermost frame outside the hpo runtime.
+---@return string|nil
+function M.where()
+  local fallback
+  for level = 2, 64 do
+    local info = debug.getinfo(level, 'Sl')
+    if not info then
+      break
+    end
+    if info.what ~= 'C' and info.currentline and info.currentline > 0 then
+      if M.study_source and info.source == M.study_source then
+        return info.short_src .. ':' .. info.currentline
+      end
+      if not fallback and not is_runtime_source(info.source) then
+        fallback = info.short_src .. ':' .. info.currentline
+      end
+    end
+  end
+  return fallback
+end
+
+--- Raise a study error: a message for the user, prefixed with a location when known.
+---@param where string|nil  'file:line'
+---@param fmt string
+function M.fail(where, fmt, ...)
+  local msg = select('#', ...) > 0 and fmt:format(...) or fmt
+  if where then
+    msg = where .. ': ' .. msg
+  end
+  error(setmetatable({ msg = msg }, StudyError), 0)
+end
+
+--- Like fail(), at the location of the user code calling into hpo.
+function M.fail_here(fmt, ...)
+  M.fail(M.where(), fmt, ...)
+end
+
+function M.is_study_error(e)
+  return getmetatable(e) == StudyError
+end
+
+--- A failure of the environment (storage, files) rather than of the study: exit status 1,
+--- printed without a traceback.
+local RuntimeError = { __tostring = StudyError.__tostring }
+M.RuntimeError = RuntimeError
+
+function M.fail_runtime(msg)
+  error(setmetatable({ msg = tostring(msg) }, RuntimeError), 0)
+end
+
+function M.is_runtime_error(e)
+  return getmetatable(e) == RuntimeError
+end
+
+function M.json_encode(v)
+  return json.encode(v)
+end
+
+--- Decode JSON; returns nil, message on malformed text.
+function M.json_decode(s)
+  local ok, v = pcall(json.decode, s)
+  if ok then
+    return v
+  end
+  return nil, v
+end
+
+--- Keys of a table, sorted (strings before numbers are not mixed in hpo tables).
+function M.sorted_keys(t)
+  local keys = {}
+  for k in pairs(t) do
+    keys[#keys + 1] = k
+  end
+  table.sort(keys, function(a, b)
+    if type(a) == type(b) then
+      return a < b
+    end
+    return type(a) < type(b)
+  end)
+  return keys
+end
+
+--- Structural equality of plain values and tables (5 == 5.0, as JSON round trips give).
+function M.deep_equal(a, b)
+  if type(a) ~= 'table' or type(b) ~= 'table' then
+    return a == b
+  end
+  for k, v in pairs(a) do
+    if not M.deep_equal(v, b[k]) then
+      return false
+    end
+  end
+  for k in pairs(b) do
+    if a[k] == nil then
+      return false
+    end
+  end
+  return true
+end
+
+--- Levenshtein distance, for 'did you mean' hints.
+local function distance(a, b)
+  local prev = {}
+  for j = 0, #b do
+    prev[j] = j
+  end
+  for i = 1, #a do
+    local cur = { [0] = i }
+    for j = 1, #b do
+      local cost = a:sub(i, i) == b:sub(j, j) and 0 or 1
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+    end
+    prev = cur
+  end
+  return prev[#b]
+end
+
+--- ' (did you mean 'x'?)' when a known name is close to name, else ''.
+function M.suggest(name, known)
+  local best, bestd
+  for _, k in ipairs(known) do
+    local d = distance(name, k)
+    if not bestd or d < bestd then
+      best, bestd = k, d
+    end
+  end
+  if best and bestd <= math.max(2, #name // 3) then
+    return (" (did you mean '%s'?)"):format(best)
+  end
+  return ''
+end
+
+--- A short readable rendering of a scalar for messages and tables.
+function M.show(v)
+  if type(v) == 'string' then
+    return ('%q'):format(v)
+  elseif math.type(v) == 'float' then
+    return ('%.6g'):format(v)
+  end
+  return tostring(v)
+end
+
+--- ISO 8601 UTC time with milliseconds, for exports.
+function M.iso_time(t)
+  if not t then
+    return nil
+  end
+  local ms = math.floor((t % 1) * 1000)
+  return os.date('!%Y-%m-%dT%H:%M:%S', math.floor(t)) .. ('.%03dZ'):format(ms)
+end
+
+return M

@@ -1,0 +1,348 @@
+--- The hpolua command line: run a study file, or inspect a stored study.
+local core = require('hpo.core')
+local util = require('hpo._util')
+
+local M = {}
+
+local USAGE = [[
+usage: hpolua STUDY.lua [--trials N] [--seed S] [--storage PATH|:memory:] [--fresh] [--quiet]
+       hpolua show DB [--study NAME]
+       hpolua best DB [--study NAME]
+       hpolua export DB [--format csv|json] [--study NAME] [--output FILE]
+       hpolua -e CODE
+       hpolua --help | --version
+
+Runs the study that STUDY.lua returns (hpo.study({...})) and stores every trial in
+<name>.db next to it; running it again resumes. show, best and export read a stored study.
+Exit status: 0 done, 1 runtime failure, 2 usage or study error, 130 interrupted.]]
+
+-- A usage error: printed with the usage hint, exit status 2.
+local function usage_error(fmt, ...)
+  util.fail(nil, fmt .. "\n(run 'hpolua --help' for usage)", ...)
+end
+
+-- Parse `--flag value` options against a spec {flag = 'string'|'integer'|'boolean'}.
+local function parse(args, first, spec)
+  local opts, positional = {}, {}
+  local i = first
+  while i <= #args do
+    local a = args[i]
+    local flag, inline = a:match('^%-%-([%w%-]+)=(.*)$')
+    flag = flag or a:match('^%-%-([%w%-]+)$')
+    if flag then
+      local kind = spec[flag]
+      if not kind then
+        usage_error("unknown option '--%s'%s", flag, util.suggest(flag, util.sorted_keys(spec)))
+      end
+      if kind == 'boolean' then
+        opts[flag] = true
+      else
+        local v = inline
+        if not v then
+          i = i + 1
+          v = args[i]
+        end
+        if v == nil then
+          usage_error("option '--%s' needs a value", flag)
+        end
+        if kind == 'integer' then
+          local n = math.tointeger(tonumber(v))
+          if not n then
+            usage_error("option '--%s' needs an integer, got '%s'", flag, v)
+          end
+          v = n
+        end
+        opts[flag] = v
+      end
+    else
+      positional[#positional + 1] = a
+    end
+    i = i + 1
+  end
+  return opts, positional
+end
+
+local function run_study(args)
+  local opts, pos = parse(args, 1, { trials = 'integer', seed = 'integer', storage = 'string',
+    fresh = 'boolean', quiet = 'boolean' })
+  if #pos ~= 1 then
+    usage_error('expected one study file, got %d arguments', #pos)
+  end
+  if opts.trials and opts.trials < 1 then
+    usage_error('--trials must be >= 1, got %d', opts.trials)
+  end
+  local study = require('hpo._loader').load(pos[1])
+  local result = study:optimize({
+    storage = opts.storage, trials = opts.trials, seed = opts.seed, fresh = opts.fresh,
+    quiet = opts.quiet, interactive = core.isatty(1), trap_interrupt = true,
+  })
+  if result.status == 'interrupted' then
+    return 130
+  elseif result.status == 'failures' then
+    return 1
+  end
+  return 0
+end
+
+-- Open a stored study read-only and pick the study in it.
+local function open_stored(args, spec)
+  spec.study = 'string'
+  local opts, pos = parse(args, 2, spec)
+  if #pos ~= 1 then
+    usage_error('%s: expected one study file (DB), got %d arguments', args[1], #pos)
+  end
+  local path = pos[1]
+  local f = io.open(path, 'rb')
+  if not f then
+    util.fail(nil, 'no such study file: %s', path)
+  end
+  f:close()
+  local store, err = core.open_store(path, true)
+  if not store then
+    util.fail_runtime(err)
+  end
+  local studies = assert(store:studies())
+  local chosen
+  if opts.study then
+    for _, s in ipairs(studies) do
+      if s.name == opts.study then
+        chosen = s
+      end
+    end
+    if not chosen then
+      util.fail(nil, "%s has no study named '%s'", path, opts.study)
+    end
+  elseif #studies == 1 then
+    chosen = studies[1]
+  else
+    local names = {}
+    for i, s in ipairs(studies) do
+      names[i] = s.name
+    end
+    util.fail(nil, '%s holds %d studies (%s); pick one with --study NAME', path, #studies,
+      table.concat(names, ', '))
+  end
+  chosen.space = util.json_decode(chosen.space) or {}
+  chosen.config = util.json_decode(chosen.config) or {}
+  local trials = assert(store:trials(chosen.id))
+  for _, t in ipairs(trials) do
+    t.params = util.json_decode(t.params) or {}
+    t.metrics = t.values and util.json_decode(t.values) or nil
+    t.values = nil
+  end
+  return store, chosen, trials, opts
+end
+
+local function best_of(study, trials)
+  local best
+  for _, t in ipairs(trials) do
+    if t.state == 'COMPLETE' and t.value then
+      if not best or (study.direction == 'maximize' and t.value > best.value)
+        or (study.direction ~= 'maximize' and t.value < best.value) then
+        best = t
+      end
+    end
+  end
+  return best
+end
+
+local function trial_json(t)
+  return {
+    number = t.number,
+    state = t.state,
+    value = t.value,
+    metrics = t.metrics,
+    params = next(t.params) and t.params or util.json_decode('{}'),
+    started = util.iso_time(t.started),
+    finished = util.iso_time(t.finished),
+    duration = t.started and t.finished and t.finished - t.started or nil,
+    reason = t.reason,
+  }
+end
+
+local function cmd_best(args)
+  local store <close>, study, trials = open_stored(args, {})
+  local best = best_of(study, trials)
+  if not best then
+    io.stderr:write(("hpolua: study '%s' has no complete trial\n"):format(study.name))
+    return 1
+  end
+  local j = trial_json(best)
+  j.study = study.name
+  j.direction = study.direction
+  io.stdout:write(util.json_encode(j), '\n')
+  return 0
+end
+
+local function fmt(v)
+  if v == nil then
+    return '-'
+  end
+  return util.show(v)
+end
+
+local function cmd_show(args)
+  local store <close>, study, trials = open_stored(args, {})
+  local names = util.sorted_keys(study.space)
+  local counts = assert(store:counts(study.id))
+  local out = io.stdout
+  out:write(("study '%s' (%s%s)\n"):format(study.name, study.direction,
+    study.config.metric and (' ' .. study.config.metric) or ''))
+  local parts = {}
+  for _, st in ipairs({ 'COMPLETE', 'PRUNED', 'FAILED', 'RUNNING', 'WAITING' }) do
+    if counts[st] > 0 then
+      parts[#parts + 1] = ('%d %s'):format(counts[st], st:lower())
+    end
+  end
+  if counts.interrupted > 0 then
+    parts[#parts + 1] = ('%d interrupted'):format(counts.interrupted)
+  end
+  out:write(('trials: %s\n'):format(#parts > 0 and table.concat(parts, ', ') or 'none'))
+  local best = best_of(study, trials)
+  if best then
+    out:write(('best: trial %d, value %s\n'):format(best.number, util.show(best.value)))
+  end
+  out:write(('\n%6s  %-8s  %-14s  %8s  %s\n'):format('trial', 'state', 'value', 'seconds',
+    table.concat(names, '  ')))
+  for _, t in ipairs(trials) do
+    local cells = {}
+    for i, n in ipairs(names) do
+      cells[i] = fmt(t.params[n])
+    end
+    local secs = t.started and t.finished and ('%.2f'):format(t.finished - t.started) or '-'
+    local line = ('%6d  %-8s  %-14s  %8s  %s'):format(t.number, t.state, fmt(t.value), secs,
+      table.concat(cells, '  '))
+    if t.reason then
+      line = line .. '  # ' .. t.reason:match('[^\n]*')
+    end
+    out:write(line, '\n')
+  end
+  return 0
+end
+
+local function csv_cell(v)
+  if v == nil then
+    return ''
+  end
+  local s = type(v) == 'number' and (math.type(v) == 'integer' and tostring(v)
+    or ('%.17g'):format(v)) or tostring(v)
+  if s:find('[,"\r\n]') then
+    s = '"' .. s:gsub('"', '""') .. '"'
+  end
+  return s
+end
+
+local function cmd_export(args)
+  local store <close>, study, trials, opts = open_stored(args,
+    { format = 'string', output = 'string' })
+  local format = opts.format or 'json'
+  if format ~= 'json' and format ~= 'csv' then
+    usage_error("export: --format must be 'csv' or 'json', got '%s'", format)
+  end
+  local out = io.stdout
+  if opts.output then
+    local err
+    out, err = io.open(opts.output, 'w')
+    if not out then
+      util.fail(nil, 'cannot write %s', err)
+    end
+  end
+  if format == 'json' then
+    local list = {}
+    for i, t in ipairs(trials) do
+      list[i] = trial_json(t)
+    end
+    out:write(#list > 0 and util.json_encode(list) or '[]', '\n')
+  else
+    local names = util.sorted_keys(study.space)
+    local mset = {}
+    for _, t in ipairs(trials) do
+      for k in pairs(t.metrics or {}) do
+        mset[k] = true
+      end
+    end
+    local metrics = util.sorted_keys(mset)
+    local header = { 'number', 'state', 'value', 'duration', 'started', 'finished' }
+    for _, n in ipairs(names) do
+      header[#header + 1] = 'params_' .. n
+    end
+    for _, m in ipairs(metrics) do
+      header[#header + 1] = 'metrics_' .. m
+    end
+    header[#header + 1] = 'reason'
+    out:write(table.concat(header, ','), '\n')
+    for _, t in ipairs(trials) do
+      local j = trial_json(t)
+      local row = { j.number, j.state, j.value, j.duration, j.started, j.finished }
+      for _, n in ipairs(names) do
+        row[#row + 1] = t.params[n] == nil and '' or t.params[n]
+      end
+      for _, m in ipairs(metrics) do
+        row[#row + 1] = t.metrics and t.metrics[m] or ''
+      end
+      row[#row + 1] = j.reason
+      local cells = {}
+      for i = 1, #header do
+        cells[i] = csv_cell(row[i])
+      end
+      out:write(table.concat(cells, ','), '\n')
+    end
+  end
+  if out ~= io.stdout then
+    out:close()
+  end
+  return 0
+end
+
+local function cmd_eval(args)
+  if not args[2] then
+    usage_error("-e needs a chunk of Lua code")
+  end
+  _G.hpo = require('hpo')
+  local chunk, err = load(args[2], '=(command line)', 't')
+  if not chunk then
+    util.fail(nil, '%s', err)
+  end
+  chunk(table.unpack(args, 3))
+  return 0
+end
+
+local COMMANDS = { show = cmd_show, best = cmd_best, export = cmd_export }
+
+local function dispatch(args)
+  local first = args[1]
+  if first == nil or first == '--help' or first == '-h' then
+    io.stdout:write(USAGE, '\n')
+    return first == nil and 2 or 0
+  elseif first == '--version' then
+    io.stdout:write('hpolua ', core.version, ' (', _VERSION, ')\n')
+    return 0
+  elseif first == '-e' then
+    return cmd_eval(args)
+  elseif COMMANDS[first] then
+    return COMMANDS[first](args)
+  end
+  return run_study(args)
+end
+
+--- Entry point of the hpolua program: returns the exit status. Study and usage errors are
+--- printed without a traceback (status 2); anything else propagates to the host, which
+--- prints it with a traceback (status 1).
+---@param args string[]
+---@return integer
+function M.main(args)
+  local ok, res = xpcall(dispatch, function(e)
+    if util.is_study_error(e) or util.is_runtime_error(e) then
+      return e
+    end
+    return debug.traceback(tostring(e), 2)
+  end, args)
+  io.stdout:flush()
+  if ok then
+    return res
+  end
+  io.stderr:write('hpolua: ', tostring(res), '\n')
+  return util.is_study_error(res) and 2 or 1
+end
+
+return M

@@ -1,0 +1,114 @@
+--- What a running study prints: one line per finished trial (or one updating line on a
+--- terminal), then a summary with the best trial and the counts by state.
+local util = require('hpo._util')
+
+local M = {}
+
+local View = {}
+View.__index = View
+
+---@param study hpo.Study
+---@param opts {out: file*, quiet: boolean, interactive: boolean, total: integer}
+function M.new(study, opts)
+  return setmetatable({ study = study, out = opts.out, quiet = opts.quiet,
+    interactive = opts.interactive, total = opts.total, ran = 0 }, View)
+end
+
+local function fmt_value(v)
+  if v == nil then
+    return '-'
+  end
+  return ('%.6g'):format(v)
+end
+
+local function fmt_time(s)
+  if s < 60 then
+    return ('%.1fs'):format(s)
+  elseif s < 3600 then
+    return ('%dm%02ds'):format(s // 60, math.floor(s % 60))
+  end
+  return ('%dh%02dm'):format(s // 3600, math.floor(s % 3600) // 60)
+end
+
+function View:print(fmt, ...)
+  if not self.quiet then
+    self.out:write(fmt:format(...), '\n')
+  end
+end
+
+function View:start(info)
+  local s = self.study
+  if info.moved then
+    self:print('moved the old study file aside to %s', info.moved)
+  end
+  if info.created then
+    self:print("study '%s': %s over %d parameters, %d trials, stored in %s", s.name,
+      s.direction, s.space:dim(), self.total, info.path)
+  else
+    local extra = info.recovered > 0
+        and (', %d interrupted trial%s queued again'):format(info.recovered,
+          info.recovered == 1 and '' or 's')
+      or ''
+    self:print("study '%s': resuming with %d finished trials%s, stored in %s", s.name,
+      info.finished, extra, info.path)
+  end
+  self.already = info.finished
+end
+
+function View:trial(rec, best, elapsed)
+  self.ran = self.ran + 1
+  if self.quiet then
+    return
+  end
+  local bestv = best and ('%s (#%d)'):format(fmt_value(best.value), best.number) or '-'
+  if self.interactive then
+    self.out:write(('\r\27[K[%d/%d] best %s  last #%d %s %s  %s'):format(
+      self.already + self.ran, self.total, bestv, rec.number, rec.state, fmt_value(rec.value),
+      fmt_time(elapsed)))
+    self.out:flush()
+    return
+  end
+  local tail = rec.state == 'FAILED' and ('  (%s)'):format((rec.reason or ''):match('[^\n]*'))
+    or ''
+  self:print('trial %-4d %-8s value %-12s best %-20s %s%s', rec.number, rec.state,
+    fmt_value(rec.value), bestv, fmt_time(elapsed), tail)
+end
+
+function View:finish(r)
+  if self.quiet then
+    return
+  end
+  if self.interactive and self.ran > 0 then
+    self.out:write('\n')
+  end
+  local c = r.counts
+  local done = c.COMPLETE + c.PRUNED + c.FAILED
+  if r.status == 'complete' and self.ran == 0 then
+    self:print("study '%s' is complete: %d of %d trials have run", r.study, done, self.total)
+  elseif r.status == 'exhausted' then
+    self:print("study '%s': the sampler has no more configurations (%d trials)", r.study, done)
+  elseif r.status == 'interrupted' then
+    self:print("study '%s': interrupted; run it again to resume", r.study)
+  elseif r.status == 'failures' then
+    self:print("study '%s': stopped after %d consecutive failed trials; the last failed with:\n  %s",
+      r.study, self.study.max_failures, (r.last_failure or ''):gsub('\n', '\n  '))
+  end
+  local parts = {}
+  for _, st in ipairs({ 'COMPLETE', 'PRUNED', 'FAILED', 'RUNNING', 'WAITING' }) do
+    if c[st] > 0 then
+      parts[#parts + 1] = ('%d %s'):format(c[st], st:lower())
+    end
+  end
+  if c.interrupted > 0 then
+    parts[#parts + 1] = ('%d interrupted'):format(c.interrupted)
+  end
+  self:print('trials: %s', #parts > 0 and table.concat(parts, ', ') or 'none')
+  if r.best then
+    self:print('best: trial %d, value %s', r.best.number, util.show(r.best.value))
+    self:print('  %s', self.study.space:format_params(r.best.params))
+  else
+    self:print('best: no complete trial yet')
+  end
+end
+
+return M

@@ -1,0 +1,115 @@
+--- hpo.study(): a validated study definition, and Study:optimize() to run it.
+local space_mod = require('hpo.space')
+local util = require('hpo._util')
+
+local M = {}
+
+---@class hpo.Study
+---@field name string
+---@field direction 'minimize'|'maximize'
+---@field metric string|nil
+---@field space hpo.Space
+---@field objective function
+---@field trials integer|nil
+---@field sampler table
+---@field where string|nil
+---@field source string|nil  path of the study file, when loaded from one
+local Study = {}
+Study.__index = Study
+M.Study = Study
+
+-- Every field a study table may have, with a check of its value. An unknown field is an
+-- error (a typo like `trails = 10` must not pass silently).
+local FIELDS = {
+  name = 'string',
+  description = 'string',
+  direction = 'string',
+  metric = 'string',
+  space = 'table',
+  objective = 'function',
+  trials = 'integer',
+  sampler = 'table',
+  storage = 'string',
+  enqueue = 'table',
+  max_failures = 'integer',
+}
+
+local function default_name(where)
+  local file = where and where:match('^(.-):%d+$')
+  local base = file and file:match('([^/]+)%.lua$')
+  return base or 'study'
+end
+
+--- Validate a study definition; errors name the field and the file:line of the call.
+---@param def table
+---@return hpo.Study
+function M.new(def)
+  local where = util.where()
+  if type(def) ~= 'table' then
+    util.fail(where, 'hpo.study: expected a table, got %s', type(def))
+  end
+  local known = util.sorted_keys(FIELDS)
+  for k, v in pairs(def) do
+    local want = FIELDS[k]
+    if not want then
+      util.fail(where, "hpo.study: unknown field '%s'%s", tostring(k),
+        util.suggest(tostring(k), known))
+    end
+    local ok = want == 'integer' and math.type(v) == 'integer' or type(v) == want
+    if not ok then
+      util.fail(where, "hpo.study: field '%s' must be %s %s, got %s", k,
+        want == 'integer' and 'an' or 'a', want, util.show(v))
+    end
+  end
+  local s = setmetatable({ where = where }, Study)
+  s.name = def.name or default_name(where)
+  if not s.name:match('^[%w_%.%-]+$') then
+    util.fail(where, "hpo.study: name %s may only use letters, digits, '_', '.' and '-'",
+      util.show(s.name))
+  end
+  s.description = def.description
+  s.direction = def.direction or 'minimize'
+  if s.direction ~= 'minimize' and s.direction ~= 'maximize' then
+    util.fail(where, "hpo.study: direction must be 'minimize' or 'maximize', got %s",
+      util.show(s.direction))
+  end
+  s.metric = def.metric
+  if def.space == nil then
+    util.fail(where, 'hpo.study: missing field \'space\'')
+  end
+  s.space = space_mod.new(def.space, where)
+  if def.objective == nil then
+    util.fail(where, "hpo.study: missing field 'objective' (a function(params, trial))")
+  end
+  s.objective = def.objective
+  if def.trials ~= nil and def.trials < 1 then
+    util.fail(where, "hpo.study: field 'trials' must be >= 1, got %d", def.trials)
+  end
+  s.trials = def.trials
+  if def.max_failures ~= nil and def.max_failures < 1 then
+    util.fail(where, "hpo.study: field 'max_failures' must be >= 1, got %d", def.max_failures)
+  end
+  s.max_failures = def.max_failures or 20
+  s.sampler = def.sampler or require('hpo.sampler').random()
+  if type(s.sampler.ask) ~= 'function' then
+    util.fail(where, 'hpo.study: sampler must have an ask(self, study) method')
+  end
+  s.storage = def.storage
+  s.enqueue = {}
+  for i, params in ipairs(def.enqueue or {}) do
+    local checked, err = s.space:check_params(params)
+    if not checked then
+      util.fail(where, 'hpo.study: enqueue[%d]: %s', i, err)
+    end
+    s.enqueue[i] = checked
+  end
+  return s
+end
+
+--- Run the study: see hpo.runner.run for the options.
+---@param opts table|nil
+function Study:optimize(opts)
+  return require('hpo.runner').run(self, opts or {})
+end
+
+return M

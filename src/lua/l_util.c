@@ -1,0 +1,60 @@
+#include "l_util.h"
+
+#include "../core/status.h"
+
+void l_newclass(lua_State *L, const char *name, const luaL_Reg *methods) {
+  luaL_newmetatable(L, name);  // [mt]
+  luaL_setfuncs(L, methods, 0);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+}
+
+double *l_checkvector(lua_State *L, int idx, int *n) {
+  idx = lua_absindex(L, idx);
+  luaL_checktype(L, idx, LUA_TTABLE);
+  lua_Integer len = luaL_len(L, idx);
+  double *x = lua_newuserdatauv(L, sizeof(double) * (size_t)(len > 0 ? len : 1), 0);
+  for (lua_Integer i = 1; i <= len; i++) {
+    lua_rawgeti(L, idx, i);
+    int ok;
+    x[i - 1] = lua_tonumberx(L, -1, &ok);
+    if (!ok) luaL_error(L, "element %d of the vector is not a number", (int)i);
+    lua_pop(L, 1);
+  }
+  *n = (int)len;
+  return x;
+}
+
+void l_pushvector(lua_State *L, const double *x, int n) {
+  lua_createtable(L, n, 0);
+  for (int i = 0; i < n; i++) {
+    lua_pushnumber(L, x[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+}
+
+int l_status_error(lua_State *L, int status, const char *what) {
+  return luaL_error(L, "%s: %s", what, hpo_strerror(status));
+}
+
+lua_Integer l_optfield_int(lua_State *L, int idx, const char *key, lua_Integer def) {
+  lua_getfield(L, idx, key);
+  lua_Integer v = lua_isnil(L, -1) ? def : lua_tointeger(L, -1);
+  lua_pop(L, 1);
+  return v;
+}
+
+lua_Number l_optfield_num(lua_State *L, int idx, const char *key, lua_Number def) {
+  lua_getfield(L, idx, key);
+  lua_Number v = lua_isnil(L, -1) ? def : lua_tonumber(L, -1);
+  lua_pop(L, 1);
+  return v;
+}
+
+int l_optfield_bool(lua_State *L, int idx, const char *key, int def) {
+  lua_getfield(L, idx, key);
+  int v = lua_isnil(L, -1) ? def : lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return v;
+}

@@ -1,0 +1,32 @@
+/// Shared helpers of the Lua bindings (src/lua/): vectors as Lua arrays, classes, errors.
+#ifndef HPO_LUA_UTIL_H
+#define HPO_LUA_UTIL_H
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/// Register a class: a metatable named `name` with methods (and __index to itself).
+void l_newclass(lua_State *L, const char *name, const luaL_Reg *methods);
+/// Read the array at idx into a freshly allocated double[*n]; raises on non-numbers.
+/// The buffer lives in a userdata left on the stack top (so it is freed on error).
+double *l_checkvector(lua_State *L, int idx, int *n);
+/// Push a Lua array of n doubles (NaN stays NaN).
+void l_pushvector(lua_State *L, const double *x, int n);
+/// Raise a Lua error for a failed engine status with the given context.
+int l_status_error(lua_State *L, int status, const char *what);
+/// Optional integer field of the table at idx, or def.
+lua_Integer l_optfield_int(lua_State *L, int idx, const char *key, lua_Integer def);
+/// Optional number field of the table at idx, or def.
+lua_Number l_optfield_num(lua_State *L, int idx, const char *key, lua_Number def);
+/// Optional boolean field of the table at idx, or def.
+int l_optfield_bool(lua_State *L, int idx, const char *key, int def);
+
+// Each subsystem adds its functions to the module table on the stack top.
+void l_space_register(lua_State *L);
+void l_sampler_register(lua_State *L);
+void l_store_register(lua_State *L);
+void l_sys_register(lua_State *L);
+
+#endif
