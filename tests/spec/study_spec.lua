@@ -1,0 +1,201 @@
+local hpo = require('hpo')
+local util = require('hpo._util')
+
+local function tmpdb()
+  local p = os.tmpname()
+  os.remove(p)
+  return p .. '.db'
+end
+
+local function cleanup(path)
+  for _, s in ipairs({ '', '-wal', '-shm' }) do
+    os.remove(path .. s)
+  end
+end
+
+local function quad_study(extra)
+  local def = {
+    name = 'quad',
+    space = { x = hpo.uniform(-10, 10) },
+    objective = function(p)
+      return (p.x - 3) ^ 2
+    end,
+    trials = 30,
+    sampler = hpo.random({ seed = 1 }),
+  }
+  for k, v in pairs(extra or {}) do
+    def[k] = v
+  end
+  return hpo.study(def)
+end
+
+describe('hpo.study', function()
+  describe('definition', function()
+    it('rejects an unknown field with a hint and the location', function()
+      local ok, err = pcall(hpo.study, { trails = 10, space = { x = hpo.uniform(0, 1) },
+        objective = print })
+      assert.is_false(ok)
+      assert.matches("study_spec%.lua:%d+: hpo.study: unknown field 'trails' %(did you mean "
+        .. "'trials'%?%)", tostring(err))
+    end)
+
+    it('rejects wrong types and a bad direction', function()
+      local ok, err = pcall(hpo.study, { trials = 'ten', space = { x = hpo.uniform(0, 1) },
+        objective = print })
+      assert.is_false(ok)
+      assert.matches("field 'trials' must be an integer, got \"ten\"", tostring(err))
+      ok, err = pcall(hpo.study, { direction = 'min', space = { x = hpo.uniform(0, 1) },
+        objective = print })
+      assert.matches("direction must be 'minimize' or 'maximize'", tostring(err))
+      ok, err = pcall(hpo.study, { space = { x = hpo.uniform(0, 1) } })
+      assert.matches("missing field 'objective'", tostring(err))
+    end)
+  end)
+
+  describe('optimize', function()
+    it('runs the budget and finds the minimum of a quadratic', function()
+      local r = quad_study():optimize({ quiet = true })
+      assert.are.equal('complete', r.status)
+      assert.are.equal(30, r.counts.COMPLETE)
+      assert.is_true(r.best.value < 0.5, 'best ' .. r.best.value)
+      assert.near((r.best.params.x - 3) ^ 2, r.best.value, 1e-12)
+    end)
+
+    it('maximizes when asked', function()
+      local r = quad_study({ direction = 'maximize' }):optimize({ quiet = true })
+      for _, t in ipairs(r.trials) do
+        assert.is_true(t.value <= r.best.value)
+      end
+      assert.is_true(r.best.value > 100)
+    end)
+
+    it('fails a trial, not the study, on an error, NaN or a bad value', function()
+      local n = 0
+      local r = quad_study({
+        trials = 4,
+        objective = function(p)
+          n = n + 1
+          if n == 1 then
+            error('diverged')
+          elseif n == 2 then
+            return 0 / 0
+          elseif n == 3 then
+            return 'high'
+          end
+          return p.x
+        end,
+      }):optimize({ quiet = true })
+      assert.are.equal(3, r.counts.FAILED)
+      assert.are.equal(1, r.counts.COMPLETE)
+      assert.matches('diverged', r.trials[1].reason)
+      assert.are.equal('objective returned NaN', r.trials[2].reason)
+      assert.matches('must be a number, got "high"', r.trials[3].reason)
+    end)
+
+    it('takes the metric from a table of metrics', function()
+      local r = quad_study({
+        metric = 'loss',
+        objective = function(p)
+          return { loss = (p.x - 3) ^ 2, acc = 1 }
+        end,
+      }):optimize({ quiet = true })
+      assert.are.equal(30, r.counts.COMPLETE)
+      assert.are.same({ 'acc', 'loss' }, util.sorted_keys(r.best.metrics))
+    end)
+
+    it('stops after max_failures consecutive failures', function()
+      local r = quad_study({ max_failures = 3, objective = function()
+        error('no GPU')
+      end }):optimize({ quiet = true })
+      assert.are.equal('failures', r.status)
+      assert.are.equal(3, r.counts.FAILED)
+      assert.matches('no GPU', r.last_failure)
+    end)
+
+    it('runs enqueued params first', function()
+      local r = quad_study({ trials = 3, enqueue = { { x = 3 } } }):optimize({ quiet = true })
+      assert.are.equal(0, r.trials[1].number)
+      assert.are.equal(3, r.trials[1].params.x)
+      assert.are.equal(0, r.best.value)
+    end)
+
+    it('stores reports and final metrics', function()
+      local path = tmpdb()
+      quad_study({ trials = 2, objective = function(p, trial)
+        for step = 1, 3 do
+          trial:report(step, { loss = p.x * step })
+        end
+        return { loss = p.x }
+      end, metric = 'loss' }):optimize({ quiet = true, storage = path })
+      local store = assert(hpo.core.open_store(path, true))
+      local study = store:find_study('quad')
+      local reports = store:reports(study.id)
+      assert.are.equal(6, #reports)
+      assert.are.equal(3, reports[3].step)
+      store:close()
+      cleanup(path)
+    end)
+  end)
+
+  describe('resume', function()
+    it('continues the same sequence, as if never stopped', function()
+      local whole = quad_study({ sampler = hpo.qmc({ seed = 4 }) })
+        :optimize({ quiet = true, trials = 12 })
+      local path = tmpdb()
+      local r1 = quad_study({ sampler = hpo.qmc({ seed = 4 }) })
+        :optimize({ quiet = true, trials = 5, storage = path })
+      assert.are.equal(5, #r1.trials)
+      local r2 = quad_study({ sampler = hpo.qmc({ seed = 4 }) })
+        :optimize({ quiet = true, trials = 12, storage = path })
+      assert.are.equal(12, #r2.trials)
+      for i = 1, 12 do
+        assert.are.equal(whole.trials[i].params.x, r2.trials[i].params.x)
+      end
+      cleanup(path)
+    end)
+
+    it('says the study is complete and runs nothing more', function()
+      local path = tmpdb()
+      quad_study():optimize({ quiet = true, storage = path })
+      local ran = 0
+      local r = quad_study({ objective = function()
+        ran = ran + 1
+        return 0
+      end }):optimize({ quiet = true, storage = path })
+      assert.are.equal(0, ran)
+      assert.are.equal(30, r.counts.COMPLETE)
+      cleanup(path)
+    end)
+
+    it('refuses a study whose space changed', function()
+      local path = tmpdb()
+      quad_study({ trials = 2 }):optimize({ quiet = true, storage = path })
+      local ok, err = pcall(function()
+        hpo.study({ name = 'quad', space = { x = hpo.uniform(-10, 11) }, objective = print })
+          :optimize({ quiet = true, storage = path })
+      end)
+      assert.is_false(ok)
+      assert.is_true(util.is_study_error(err))
+      assert.matches("parameter 'x' changed from uniform%(%-10, 10%) to uniform%(%-10, 11%)",
+        tostring(err))
+      cleanup(path)
+    end)
+
+    it('starts over with fresh, keeping the old file', function()
+      local path = tmpdb()
+      quad_study({ trials = 2 }):optimize({ quiet = true, storage = path })
+      local r = quad_study({ trials = 3 }):optimize({ quiet = true, storage = path, fresh = true })
+      assert.are.equal(3, r.counts.COMPLETE)
+      local found = 0
+      local dir, base = path:match('^(.*)/([^/]*)$')
+      for name in io.popen('ls ' .. dir):lines() do
+        if name:find(base, 1, true) == 1 and name:find('%.bak$') then
+          found = found + 1
+          os.remove(dir .. '/' .. name)
+        end
+      end
+      assert.are.equal(1, found)
+      cleanup(path)
+    end)
+  end)
+end)
