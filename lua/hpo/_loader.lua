@@ -54,6 +54,7 @@ function M.load(path)
     util.fail(nil, '%s', lerr)
   end
   util.study_source = '@' .. path
+  util.study_text = text
   local ok, res = pcall(chunk)
   if not ok then
     if util.is_study_error(res) then

@@ -20,8 +20,28 @@ StudyError.__tostring = function(e)
 end
 M.StudyError = StudyError
 
---- The chunkname ('@path') of the study file being loaded or run, set by the loader.
+--- The chunkname ('@path') and text of the study file being loaded or run, set by the loader.
 M.study_source = nil
+M.study_text = nil
+
+-- Line number of the first match of pattern in the study file's text, or nil.
+local function study_line(pattern)
+  if not M.study_text then
+    return nil
+  end
+  local n = 0
+  for line in (M.study_text .. '\n'):gmatch('([^\n]*)\n') do
+    n = n + 1
+    if line:find(pattern) then
+      return n
+    end
+  end
+  return nil
+end
+
+local function study_short_src()
+  return M.study_source and M.study_source:sub(2)
+end
 
 local function is_runtime_source(src)
   -- Frames inside lua/hpo itself, embedded ('@hpo/x.lua') or from a path ('.../hpo/x.lua').
@@ -48,7 +68,23 @@ function M.where()
       end
     end
   end
+  -- `return hpo.study({...})` is a tail call, so the study file's frame is gone by the
+  -- time hpo.study runs: point at the call in the file's text instead.
+  local line = study_line('hpo%.study%s*%(')
+  if line and not fallback then
+    return study_short_src() .. ':' .. line
+  end
   return fallback
+end
+
+--- The location of `name = ...` in the study file (a field or a parameter), else `where`.
+function M.where_field(name, where)
+  local line = type(name) == 'string' and study_line('%f[%w_]' .. name:gsub('%p', '%%%0')
+    .. '%s*=[^=]')
+  if line then
+    return study_short_src() .. ':' .. line
+  end
+  return where
 end
 
 --- Raise a study error: a message for the user, prefixed with a location when known.

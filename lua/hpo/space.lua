@@ -240,7 +240,7 @@ function M.new(def, where)
       util.fail(where, 'space: parameter names must be identifiers, got %s', util.show(name))
     end
     if not is_param(p) then
-      util.fail(where, "parameter '%s': expected hpo.uniform, loguniform, int, discrete or "
+      util.fail(util.where_field(name, where), "parameter '%s': expected hpo.uniform, loguniform, int, discrete or "
         .. 'choice, got %s', name, type(p))
     end
     check_param(name, p)

@@ -52,12 +52,12 @@ function M.new(def)
   for k, v in pairs(def) do
     local want = FIELDS[k]
     if not want then
-      util.fail(where, "hpo.study: unknown field '%s'%s", tostring(k),
+      util.fail(util.where_field(k, where), "hpo.study: unknown field '%s'%s", tostring(k),
         util.suggest(tostring(k), known))
     end
     local ok = want == 'integer' and math.type(v) == 'integer' or type(v) == want
     if not ok then
-      util.fail(where, "hpo.study: field '%s' must be %s %s, got %s", k,
+      util.fail(util.where_field(k, where), "hpo.study: field '%s' must be %s %s, got %s", k,
         want == 'integer' and 'an' or 'a', want, util.show(v))
     end
   end

@@ -1,0 +1,156 @@
+-- The hpolua program end to end: the quick start, resume, show, best and export.
+local h = require('helpers')
+local cjson = require('cjson')
+
+local function copy_example(dir, name)
+  h.write(dir .. '/' .. name, h.read(h.source .. '/examples/' .. name))
+end
+
+describe('hpolua examples/quickstart.lua', function()
+  local dir = h.tmpdir()
+  copy_example(dir, 'quickstart.lua')
+  teardown(function()
+    h.rmdir(dir)
+  end)
+
+  local first
+  it('runs 60 trials, prints the best and stores them next to the study', function()
+    first = h.run(dir, { 'quickstart.lua' })
+    assert.are.equal(0, first.code, first.err)
+    local lines = 0
+    for _ in first.out:gmatch('\ntrial %d+ +COMPLETE') do
+      lines = lines + 1
+    end
+    assert.are.equal(60, lines)
+    assert.matches('trials: 60 complete', first.out)
+    assert.matches('best: trial %d+, value [%d%.]+', first.out)
+    assert.truthy(h.read(dir .. '/quickstart.db'))
+    local trials = h.trials(dir .. '/quickstart.db')
+    assert.are.equal(60, #trials)
+  end)
+
+  it('says the study is complete when run again', function()
+    local r = h.run(dir, { 'quickstart.lua' })
+    assert.are.equal(0, r.code)
+    assert.matches("study 'quickstart' is complete: 60 of 60 trials have run", r.out)
+    assert.are.equal(first.out:match('best: [^\n]*'), r.out:match('best: [^\n]*'))
+  end)
+
+  it('prints the best trial as JSON', function()
+    local r = h.run(dir, { 'best', 'quickstart.db' })
+    assert.are.equal(0, r.code)
+    local best = cjson.decode(r.out)
+    local min
+    for _, t in ipairs(h.trials(dir .. '/quickstart.db')) do
+      min = math.min(min or t.value, t.value)
+    end
+    assert.near(min, best.value, 1e-12 * math.abs(min))  -- lua-cjson writes 14 digits
+    assert.are.equal('quickstart', best.study)
+    assert.are.equal('COMPLETE', best.state)
+    assert.near(require('hpo').functions.branin(best.params.x, best.params.y), best.value, 1e-9)
+    -- Branin's minimum is 0.397887; 60 Sobol points in 8-D get within a few units.
+    assert.is_true(best.value < 3, 'best ' .. best.value)
+  end)
+
+  it('exports JSON and CSV', function()
+    local r = h.run(dir, { 'export', 'quickstart.db', '--format', 'json' })
+    assert.are.equal(0, r.code)
+    local list = cjson.decode(r.out)
+    assert.are.equal(60, #list)
+    assert.are.equal(0, list[1].number)
+    assert.are.equal('COMPLETE', list[1].state)
+    assert.is_number(list[1].value)
+    assert.matches('^%d%d%d%d%-%d%d%-%d%dT', list[1].started)
+    assert.is_table(list[1].params)
+    r = h.run(dir, { 'export', 'quickstart.db', '--format=csv', '--output', 'out.csv' })
+    assert.are.equal(0, r.code)
+    local csv = h.read(dir .. '/out.csv')
+    local header = csv:match('^[^\n]+')
+    assert.are.equal('number,state,value,duration,started,finished,params_batch,params_layers,'
+      .. 'params_lr,params_momentum,params_optimizer,params_units,params_x,params_y,reason',
+      header)
+    local rows = 0
+    for _ in csv:gmatch('\n%d+,COMPLETE,') do
+      rows = rows + 1
+    end
+    assert.are.equal(60, rows)
+    r = h.run(dir, { 'export', 'quickstart.db', '--format', 'xml' })
+    assert.are.equal(2, r.code)
+  end)
+
+  it('shows the study as a table', function()
+    local r = h.run(dir, { 'show', 'quickstart.db' })
+    assert.are.equal(0, r.code)
+    assert.matches("study 'quickstart' %(minimize%)", r.out)
+    assert.matches('trials: 60 complete', r.out)
+    assert.matches('\n +59  COMPLETE', r.out)
+  end)
+
+  it('starts over with --fresh and --trials', function()
+    local r = h.run(dir, { 'quickstart.lua', '--fresh', '--trials', '5', '--quiet' })
+    assert.are.equal(0, r.code)
+    assert.are.equal('', r.out)
+    assert.are.equal(5, #h.trials(dir .. '/quickstart.db'))
+    local baks = 0
+    for _, n in ipairs(h.ls(dir)) do
+      baks = baks + (n:match('^quickstart%.db%.[%d%-]+%.bak$') and 1 or 0)
+    end
+    assert.are.equal(1, baks)
+  end)
+
+  it('refuses a changed space, naming the parameter, and leaves the file alone', function()
+    local text = h.read(dir .. '/quickstart.lua'):gsub('hpo%.uniform%(%-5, 10%)',
+      'hpo.uniform(-5, 12)')
+    h.write(dir .. '/changed.lua', text)
+    local before = h.read(dir .. '/quickstart.db')
+    local r = h.run(dir, { 'changed.lua', '--storage', 'quickstart.db' })
+    assert.are.equal(2, r.code)
+    assert.matches("parameter 'x' changed from uniform%(%-5, 10%) to uniform%(%-5, 12%)", r.err)
+    assert.are.equal(5, #h.trials(dir .. '/quickstart.db'))
+    assert.are.equal(#before, #h.read(dir .. '/quickstart.db'))
+  end)
+
+  it('runs in memory with --storage :memory:', function()
+    local r = h.run(dir, { 'quickstart.lua', '--storage', ':memory:', '--trials', '3' })
+    assert.are.equal(0, r.code)
+    assert.matches('trials: 3 complete', r.out)
+  end)
+end)
+
+describe('hpolua with a failing objective', function()
+  it('fails trials, keeps going, and stops after max_failures with exit 1', function()
+    local dir = h.tmpdir()
+    h.write(dir .. '/flaky.lua', [[
+return hpo.study({
+  space = { x = hpo.uniform(0, 1) },
+  objective = function(p)
+    if p.x > 0.5 then error('diverged at x=' .. p.x) end
+    return p.x
+  end,
+  trials = 30,
+  sampler = hpo.random({ seed = 3 }),
+})]])
+    local r = h.run(dir, { 'flaky.lua' })
+    assert.are.equal(0, r.code)
+    assert.matches('FAILED.*%(.*flaky%.lua:4: diverged at x=', r.out)
+    local failed = 0
+    for _, t in ipairs(h.trials(dir .. '/flaky.db')) do
+      if t.state == 'FAILED' then
+        failed = failed + 1
+        assert.matches('flaky%.lua:4: diverged', t.reason)
+      end
+    end
+    assert.is_true(failed > 5)
+    h.write(dir .. '/broken.lua', [[
+return hpo.study({
+  space = { x = hpo.uniform(0, 1) },
+  objective = function(p) return p.x + undefined_thing end,
+  max_failures = 4,
+})]])
+    r = h.run(dir, { 'broken.lua' })
+    assert.are.equal(1, r.code)
+    assert.matches('stopped after 4 consecutive failed trials', r.out)
+    assert.matches("unknown global 'undefined_thing'", r.out)
+    h.rmdir(dir)
+  end)
+end)

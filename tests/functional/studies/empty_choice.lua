@@ -1,0 +1,6 @@
+return hpo.study({
+  space = {
+    act = hpo.choice({}),
+  },
+  objective = function() return 0 end,
+})
