@@ -161,7 +161,7 @@ local function trial_json(t)
 end
 
 local function cmd_best(args)
-  local store <close>, study, trials = open_stored(args, {})
+  local store <close>, study, trials = open_stored(args, {}) -- luacheck: no unused
   local best = best_of(study, trials)
   if not best then
     io.stderr:write(("hpolua: study '%s' has no complete trial\n"):format(study.name))
@@ -233,7 +233,7 @@ local function csv_cell(v)
 end
 
 local function cmd_export(args)
-  local store <close>, study, trials, opts = open_stored(args,
+  local store <close>, study, trials, opts = open_stored(args, -- luacheck: no unused
     { format = 'string', output = 'string' })
   local format = opts.format or 'json'
   if format ~= 'json' and format ~= 'csv' then

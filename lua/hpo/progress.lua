@@ -90,8 +90,8 @@ function View:finish(r)
   elseif r.status == 'interrupted' then
     self:print("study '%s': interrupted; run it again to resume", r.study)
   elseif r.status == 'failures' then
-    self:print("study '%s': stopped after %d consecutive failed trials; the last failed with:\n  %s",
-      r.study, self.study.max_failures, (r.last_failure or ''):gsub('\n', '\n  '))
+    self:print("study '%s': stopped after %d consecutive failed trials; the last failed "
+      .. 'with:\n  %s', r.study, self.study.max_failures, (r.last_failure or ''):gsub('\n', '\n  '))
   end
   local parts = {}
   for _, st in ipairs({ 'COMPLETE', 'PRUNED', 'FAILED', 'RUNNING', 'WAITING' }) do

@@ -288,10 +288,10 @@ function M.run(study, opts)
 
   local function step()
     local id, number, params
-    local claimed, n, text = check(store:claim_trial(study_id, budget))
+    local claimed, n, queued = check(store:claim_trial(study_id, budget))
     if claimed then
       id, number = claimed, n
-      local decoded = util.json_decode(text)
+      local decoded = util.json_decode(queued)
       local err
       params, err = study.space:check_params(decoded)
       if not params then

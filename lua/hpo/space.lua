@@ -240,8 +240,8 @@ function M.new(def, where)
       util.fail(where, 'space: parameter names must be identifiers, got %s', util.show(name))
     end
     if not is_param(p) then
-      util.fail(util.where_field(name, where), "parameter '%s': expected hpo.uniform, loguniform, int, discrete or "
-        .. 'choice, got %s', name, type(p))
+      util.fail(util.where_field(name, where), "parameter '%s': expected hpo.uniform, "
+        .. 'loguniform, int, discrete or choice, got %s', name, type(p))
     end
     check_param(name, p)
     names[#names + 1] = name
