@@ -282,6 +282,7 @@ function M.run(study, opts)
     core.trap_interrupt()
   end
   local metric = study.metric or 'value'
+  local best = M.best(study, study.history)  -- kept up to date trial by trial
   local status, failures, last_failure = nil, 0, nil
   local current  -- the trial running now, to record it if the loop is interrupted
   local t0 = core.monotonic()
@@ -335,7 +336,10 @@ function M.run(study, opts)
     if sampler.tell then
       sampler:tell(study, rec)
     end
-    view:trial(rec, M.best(study, study.history), core.monotonic() - t0)
+    if tstate == 'COMPLETE' and (not best or better(study, value, best.value)) then
+      best = rec
+    end
+    view:trial(rec, best, core.monotonic() - t0)
     if tstate == 'FAILED' then
       failures, last_failure = failures + 1, reason
       if failures >= study.max_failures then
@@ -373,7 +377,7 @@ function M.run(study, opts)
     status = status,
     study = study.name,
     storage = path,
-    best = M.best(study, study.history),
+    best = best,
     counts = counts,
     trials = study.history,
     elapsed = core.monotonic() - t0,

@@ -15,8 +15,18 @@
 
 #define SCHEMA_VERSION 1
 
+// Prepared statements are kept for the life of the store, keyed by the address of their SQL
+// text (each call site passes a string literal): parsing is a large share of a small
+// statement's cost, and the study loop runs the same dozen statements for every trial.
+#define STMT_CACHE 48
+
 struct Store {
   sqlite3 *db;
+  int ncached;
+  struct {
+    const char *sql;
+    sqlite3_stmt *st;
+  } cache[STMT_CACHE];
   char err[512];
 };
 
@@ -24,13 +34,14 @@ static const char *kSchema =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS studies("
     "  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, direction TEXT NOT NULL,"
-    "  space TEXT NOT NULL, config TEXT NOT NULL, created REAL NOT NULL);"
+    "  space TEXT NOT NULL, config TEXT NOT NULL, created REAL NOT NULL,"
+    "  used INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS trials("
     "  id INTEGER PRIMARY KEY, study_id INTEGER NOT NULL REFERENCES studies(id),"
     "  number INTEGER NOT NULL, state INTEGER NOT NULL, params TEXT NOT NULL,"
     "  value REAL, metrics TEXT, reason TEXT, started REAL, finished REAL, pid INTEGER,"
     "  UNIQUE(study_id, number));"
-    "CREATE INDEX IF NOT EXISTS trials_state ON trials(study_id, state);"
+    "CREATE INDEX IF NOT EXISTS trials_state ON trials(study_id, state, number);"
     "CREATE TABLE IF NOT EXISTS reports("
     "  trial_id INTEGER NOT NULL REFERENCES trials(id), step INTEGER NOT NULL,"
     "  metrics TEXT NOT NULL, time REAL NOT NULL);"
@@ -75,15 +86,38 @@ static int exec(Store *s, const char *sql) {
 }
 
 static int prepare(Store *s, sqlite3_stmt **st, const char *sql) {
-  if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) return fail(s, "prepare");
+  for (int i = 0; i < s->ncached; i++)
+    if (s->cache[i].sql == sql) {
+      *st = s->cache[i].st;
+      return HPO_OK;
+    }
+  if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+    return fail(s, "prepare");
+  if (s->ncached < STMT_CACHE) {
+    s->cache[s->ncached].sql = sql;
+    s->cache[s->ncached].st = *st;
+    s->ncached++;
+  }
   return HPO_OK;
+}
+
+// Release a statement from prepare(): reset it for its next use (or finalize it if the cache
+// was full).
+static void release(Store *s, sqlite3_stmt *st) {
+  for (int i = 0; i < s->ncached; i++)
+    if (s->cache[i].st == st) {
+      sqlite3_reset(st);
+      sqlite3_clear_bindings(st);
+      return;
+    }
+  release(s, st);
 }
 
 // Run a statement that returns no rows, then finalize it.
 static int step_done(Store *s, sqlite3_stmt *st, const char *what) {
   int rc = sqlite3_step(st);
   int status = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? HPO_OK : fail(s, what);
-  sqlite3_finalize(st);
+  release(s, st);
   return status;
 }
 
@@ -160,7 +194,7 @@ int store_open(Store **out, const char *path, int readonly, char **err) {
         snprintf(s->err, sizeof s->err, "not an hpolua study file (or a newer schema)");
         status = HPO_EINVAL;
       }
-      sqlite3_finalize(st);
+      release(s, st);
     }
   }
   if (status != HPO_OK) {
@@ -176,6 +210,7 @@ int store_open(Store **out, const char *path, int readonly, char **err) {
 
 void store_close(Store *s) {
   if (!s) return;
+  for (int i = 0; i < s->ncached; i++) sqlite3_finalize(s->cache[i].st);
   sqlite3_close_v2(s->db);
   free(s);
 }
@@ -213,7 +248,7 @@ int store_study_find(Store *s, const char *name, StoreStudy *out) {
   } else if (rc != SQLITE_DONE) {
     status = fail(s, "find study");
   }
-  sqlite3_finalize(st);
+  release(s, st);
   return status;
 }
 
@@ -230,7 +265,7 @@ int store_study_each(Store *s, StoreStudyFn fn, void *ud) {
     if (stop) break;
   }
   int status = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? HPO_OK : fail(s, "list studies");
-  sqlite3_finalize(st);
+  release(s, st);
   return status;
 }
 
@@ -265,18 +300,26 @@ static int set_sampler_state(Store *s, int64_t study, const void *data, size_t l
 }
 
 // How many trials count against the budget: running and finished ones, except interrupted
-// failures (their re-run counts instead). Waiting trials count once they start.
+// failures (their re-run counts instead); waiting trials count once they start. Kept as a
+// counter on the study, updated in the same transaction as the trials, so that checking
+// the budget does not scan every trial.
 static int count_budget(Store *s, int64_t study, int64_t *n) {
   sqlite3_stmt *st;
-  if (prepare(s, &st,
-              "SELECT count(*) FROM trials WHERE study_id = ? AND state != 0"
-              " AND NOT (state = 4 AND coalesce(reason = 'interrupted', 0))") != HPO_OK)
-    return HPO_EINVAL;
+  if (prepare(s, &st, "SELECT used FROM studies WHERE id = ?") != HPO_OK) return HPO_EINVAL;
   sqlite3_bind_int64(st, 1, study);
   int rc = sqlite3_step(st);
-  *n = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
+  *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  release(s, st);
   return rc == SQLITE_ROW ? HPO_OK : fail(s, "count trials");
+}
+
+static int add_used(Store *s, int64_t study, int delta) {
+  sqlite3_stmt *st;
+  if (prepare(s, &st, "UPDATE studies SET used = used + ?2 WHERE id = ?1") != HPO_OK)
+    return HPO_EINVAL;
+  sqlite3_bind_int64(st, 1, study);
+  sqlite3_bind_int(st, 2, delta);
+  return step_done(s, st, "count trials");
 }
 
 static int insert_trial(Store *s, int64_t study, TrialState state, const char *params,
@@ -284,8 +327,8 @@ static int insert_trial(Store *s, int64_t study, TrialState state, const char *p
   sqlite3_stmt *st;
   if (prepare(s, &st,
               "INSERT INTO trials(study_id, number, state, params, started, pid)"
-              " VALUES(?1, (SELECT coalesce(max(number), -1) + 1 FROM trials"
-              " WHERE study_id = ?1), ?2, ?3, ?4, ?5) RETURNING id, number") != HPO_OK)
+              " VALUES(?1, coalesce((SELECT number + 1 FROM trials WHERE study_id = ?1"
+              " ORDER BY number DESC LIMIT 1), 0), ?2, ?3, ?4, ?5) RETURNING id, number") != HPO_OK)
     return HPO_EINVAL;
   sqlite3_bind_int64(st, 1, study);
   sqlite3_bind_int(st, 2, state);
@@ -302,7 +345,7 @@ static int insert_trial(Store *s, int64_t study, TrialState state, const char *p
   } else {
     status = fail(s, "insert trial");
   }
-  sqlite3_finalize(st);
+  release(s, st);
   return status;
 }
 
@@ -320,6 +363,7 @@ int store_trial_start(Store *s, int64_t study, int64_t budget, const char *param
   if (status != HPO_OK) return status;
   status = check_budget(s, study, budget);
   if (status == HPO_OK) status = insert_trial(s, study, TRIAL_RUNNING, params, id, number);
+  if (status == HPO_OK) status = add_used(s, study, 1);
   if (status == HPO_OK && sampler_state)
     status = set_sampler_state(s, study, sampler_state, state_len);
   return status == HPO_OK ? commit(s) : rollback(s, status);
@@ -334,6 +378,16 @@ int store_trial_enqueue(Store *s, int64_t study, const char *params, int64_t *nu
 int store_trial_claim(Store *s, int64_t study, int64_t budget, int64_t *id, int64_t *number,
                       char **params) {
   *params = NULL;
+  // Most calls find nothing waiting: answer those from a read, without the write lock.
+  sqlite3_stmt *peek;
+  if (prepare(s, &peek, "SELECT 1 FROM trials WHERE study_id = ? AND state = 0 LIMIT 1") !=
+      HPO_OK)
+    return HPO_EINVAL;
+  sqlite3_bind_int64(peek, 1, study);
+  int rc0 = sqlite3_step(peek);
+  int found = rc0 == SQLITE_ROW ? HPO_OK : rc0 == SQLITE_DONE ? HPO_ERANGE : fail(s, "claim trial");
+  release(s, peek);
+  if (found != HPO_OK) return found;
   int status = begin(s);
   if (status != HPO_OK) return status;
   status = check_budget(s, study, budget);
@@ -353,10 +407,13 @@ int store_trial_claim(Store *s, int64_t study, int64_t budget, int64_t *id, int6
       *number = sqlite3_column_int64(st, 1);
       *params = dupstr(sqlite3_column_text(st, 2));
       if (!*params) status = HPO_ENOMEM;
+      release(s, st);
+      st = NULL;
+      if (status == HPO_OK) status = add_used(s, study, 1);
     } else {
       status = rc == SQLITE_DONE ? HPO_ERANGE : fail(s, "claim trial");
     }
-    sqlite3_finalize(st);
+    if (st) release(s, st);
   }
   if (status != HPO_OK) {
     free(*params);
@@ -426,10 +483,11 @@ int store_trial_recover(Store *s, int64_t study, int64_t *count) {
       status = step_done(s, up, "recover trial");
     }
     if (status == HPO_OK) status = insert_trial(s, study, TRIAL_WAITING, params, NULL, NULL);
+    if (status == HPO_OK) status = add_used(s, study, -1);
     free(params);
     if (status == HPO_OK) (*count)++;
   }
-  sqlite3_finalize(sel);
+  release(s, sel);
   return status == HPO_OK ? commit(s) : rollback(s, status);
 }
 
@@ -457,7 +515,7 @@ int store_trial_each(Store *s, int64_t study, StoreTrialFn fn, void *ud) {
     if (fn(&t, ud)) break;
   }
   int status = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? HPO_OK : fail(s, "list trials");
-  sqlite3_finalize(st);
+  release(s, st);
   return status;
 }
 
@@ -478,7 +536,7 @@ int store_trial_counts(Store *s, int64_t study, int64_t counts[5], int64_t *inte
     else if (state >= 0 && state < 5) counts[state] += n;
   }
   int status = rc == SQLITE_DONE ? HPO_OK : fail(s, "count trials");
-  sqlite3_finalize(st);
+  release(s, st);
   return status;
 }
 
@@ -516,7 +574,7 @@ int store_report_each(Store *s, int64_t study, int64_t trial, StoreReportFn fn, 
     if (fn(&r, ud)) break;
   }
   int status = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? HPO_OK : fail(s, "list reports");
-  sqlite3_finalize(st);
+  release(s, st);
   return status;
 }
 
@@ -542,7 +600,7 @@ int store_sampler_state_get(Store *s, int64_t study, void **data, size_t *len) {
   } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
     status = fail(s, "load sampler state");
   }
-  sqlite3_finalize(st);
+  release(s, st);
   return status;
 }
 
