@@ -361,8 +361,7 @@ function M.run(study, opts)
       status = 'interrupted'
       if current then
         -- Record the trial and queue its params again, as a resume would.
-        store:finish_trial(current.id, 'FAILED', nil, nil, 'interrupted')
-        store:enqueue(study_id, util.json_encode(current.params))
+        check(store:requeue(current.id))
       end
       break
     end

@@ -190,6 +190,14 @@ static int l_store_recover(lua_State *L) {
   return 1;
 }
 
+/// store:requeue(trial_id) -> true
+static int l_store_requeue(lua_State *L) {
+  Store *s = check_store(L);
+  if (store_trial_requeue(s, luaL_checkinteger(L, 2)) != HPO_OK) return push_failure(L, s);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 static int trial_row(const StoreTrial *t, void *ud) {
   lua_State *L = ud;  // [..., list]
   lua_createtable(L, 0, 10);
@@ -294,6 +302,7 @@ void l_store_register(lua_State *L) {
       {"enqueue", l_store_enqueue},
       {"finish_trial", l_store_finish_trial},
       {"recover", l_store_recover},
+      {"requeue", l_store_requeue},
       {"trials", l_store_trials},
       {"counts", l_store_counts},
       {"add_report", l_store_add_report},

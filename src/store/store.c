@@ -456,6 +456,43 @@ static int pid_alive(int64_t pid) {
   return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
+// Mark a RUNNING trial FAILED ('interrupted') and queue its params to run again; inside a
+// transaction. The interrupted trial stops counting against the budget.
+static int requeue(Store *s, int64_t study, int64_t id, const char *params) {
+  sqlite3_stmt *up;
+  int status = prepare(s, &up,
+                       "UPDATE trials SET state = 4, reason = 'interrupted', finished = ?2"
+                       " WHERE id = ?1");
+  if (status != HPO_OK) return status;
+  sqlite3_bind_int64(up, 1, id);
+  sqlite3_bind_double(up, 2, now());
+  status = step_done(s, up, "requeue trial");
+  if (status == HPO_OK) status = insert_trial(s, study, TRIAL_WAITING, params, NULL, NULL);
+  if (status == HPO_OK) status = add_used(s, study, -1);
+  return status;
+}
+
+int store_trial_requeue(Store *s, int64_t trial) {
+  int status = begin(s);
+  if (status != HPO_OK) return status;
+  sqlite3_stmt *sel;
+  status = prepare(s, &sel, "SELECT study_id, params FROM trials WHERE id = ? AND state = 1");
+  if (status != HPO_OK) return rollback(s, status);
+  sqlite3_bind_int64(sel, 1, trial);
+  int rc = sqlite3_step(sel);
+  if (rc == SQLITE_ROW) {
+    int64_t study = sqlite3_column_int64(sel, 0);
+    char *params = dupstr(sqlite3_column_text(sel, 1));
+    release(s, sel);
+    status = params ? requeue(s, study, trial, params) : HPO_ENOMEM;
+    free(params);
+  } else {
+    status = rc == SQLITE_DONE ? HPO_ERANGE : fail(s, "requeue trial");
+    release(s, sel);
+  }
+  return status == HPO_OK ? commit(s) : rollback(s, status);
+}
+
 int store_trial_recover(Store *s, int64_t study, int64_t *count) {
   *count = 0;
   int status = begin(s);
@@ -469,21 +506,7 @@ int store_trial_recover(Store *s, int64_t study, int64_t *count) {
     int64_t id = sqlite3_column_int64(sel, 0);
     if (pid_alive(sqlite3_column_int64(sel, 1))) continue;  // another live process runs it
     char *params = dupstr(sqlite3_column_text(sel, 2));
-    if (!params) {
-      status = HPO_ENOMEM;
-      break;
-    }
-    sqlite3_stmt *up;
-    status = prepare(s, &up,
-                     "UPDATE trials SET state = 4, reason = 'interrupted', finished = ?2"
-                     " WHERE id = ?1");
-    if (status == HPO_OK) {
-      sqlite3_bind_int64(up, 1, id);
-      sqlite3_bind_double(up, 2, now());
-      status = step_done(s, up, "recover trial");
-    }
-    if (status == HPO_OK) status = insert_trial(s, study, TRIAL_WAITING, params, NULL, NULL);
-    if (status == HPO_OK) status = add_used(s, study, -1);
+    status = params ? requeue(s, study, id, params) : HPO_ENOMEM;
     free(params);
     if (status == HPO_OK) (*count)++;
   }

@@ -79,6 +79,9 @@ int store_trial_finish(Store *s, int64_t trial, TrialState state, double value,
 /// Mark RUNNING trials of processes that no longer exist as FAILED ('interrupted') and
 /// enqueue their params again. *count gets how many.
 int store_trial_recover(Store *s, int64_t study, int64_t *count);
+/// Mark one RUNNING trial FAILED ('interrupted') and enqueue its params again, as recover
+/// does for a dead process (used when a study is interrupted by a signal).
+int store_trial_requeue(Store *s, int64_t trial);
 int store_trial_each(Store *s, int64_t study, StoreTrialFn fn, void *ud);
 /// Number of trials of a study per state (counts[TRIAL_WAITING..TRIAL_FAILED]); interrupted
 /// failures are counted separately in *interrupted (and not in counts[TRIAL_FAILED]).

@@ -140,6 +140,17 @@ static void test_recover_after_kill(void) {
   // Our own running trial is not "interrupted": this process is alive.
   CHECK_INT(store_trial_recover(s, study, &n), HPO_OK);
   CHECK_INT(n, 0);
+  // Interrupting it (Ctrl-C) queues it again and frees its place in the budget: with 3
+  // trials counted (complete, failed, pruned) a budget of 4 admits exactly one more.
+  CHECK_INT(store_trial_requeue(s, id), HPO_OK);
+  CHECK_INT(store_trial_requeue(s, id), HPO_ERANGE);  // no longer running
+  store_trial_counts(s, study, counts, &interrupted);
+  CHECK_INT(interrupted, 2);
+  CHECK_INT(counts[TRIAL_WAITING], 1);
+  CHECK_INT(store_trial_claim(s, study, 4, &id, &number, &params), HPO_OK);
+  CHECK_INT(number, 5);
+  free(params);
+  CHECK_INT(store_trial_start(s, study, 4, "{}", NULL, 0, &id, &number), HPO_ERANGE);
   store_close(s);
 }
 
