@@ -6,6 +6,7 @@
 #ifndef HPO_CORE_SOBOL_DIRS_H
 #define HPO_CORE_SOBOL_DIRS_H
 #include <stdint.h>
+// clang-format off
 #define SOBOL_MAX_DIM 1024
 static const uint32_t sobol_poly[SOBOL_MAX_DIM] = {
   1, 3, 7, 11, 13, 19, 25, 37, 41, 47, 55, 59,

@@ -10,10 +10,14 @@ int space_dim_check(const SpaceDim *d, const char **why) {
   switch (d->kind) {
     case DIM_FLOAT:
     case DIM_INT:
-      if (!isfinite(d->lo) || !isfinite(d->hi)) *why = "bounds must be finite numbers";
-      else if (d->lo >= d->hi) *why = "low must be less than high";
-      else if (d->log && d->lo <= 0) *why = "a log-scale range needs low > 0";
-      else if (d->step < 0 || !isfinite(d->step)) *why = "step must be positive";
+      if (!isfinite(d->lo) || !isfinite(d->hi))
+        *why = "bounds must be finite numbers";
+      else if (d->lo >= d->hi)
+        *why = "low must be less than high";
+      else if (d->log && d->lo <= 0)
+        *why = "a log-scale range needs low > 0";
+      else if (d->step < 0 || !isfinite(d->step))
+        *why = "step must be positive";
       else if (d->kind == DIM_INT && (d->lo != floor(d->lo) || d->hi != floor(d->hi)))
         *why = "int bounds must be integers";
       else if (d->kind == DIM_INT && (d->step < 1 || d->step != floor(d->step)))
@@ -77,8 +81,10 @@ double space_decode(const SpaceDim *d, double x) {
   double t = a + clampd(x, 0, 1) * (b - a);
   double v = d->log ? exp(t) : t;
   double step = d->kind == DIM_INT && d->step == 0 ? 1 : d->step;
-  if (step > 0) v = d->lo + round((v - d->lo) / step) * step;
-  else if (d->kind == DIM_INT) v = round(v);
+  if (step > 0)
+    v = d->lo + round((v - d->lo) / step) * step;
+  else if (d->kind == DIM_INT)
+    v = round(v);
   return clampd(v, d->lo, d->hi);
 }
 

@@ -14,9 +14,7 @@
 #define SOBOL_MT "hpo.Sobol"
 #define GRID_MT "hpo.Grid"
 
-static uint64_t check_seed(lua_State *L, int idx) {
-  return (uint64_t)luaL_optinteger(L, idx, 0);
-}
+static uint64_t check_seed(lua_State *L, int idx) { return (uint64_t)luaL_optinteger(L, idx, 0); }
 
 // ---- hpo.Rng ----
 
@@ -219,23 +217,24 @@ void l_sampler_register(lua_State *L) {
       {"state", l_rng_state},     {"restore", l_rng_restore}, {NULL, NULL},
   };
   static const luaL_Reg sobol_methods[] = {
-      {"next", l_sobol_next}, {"index", l_sobol_index},  {"seek", l_sobol_seek},
-      {"close", l_sobol_close}, {"__gc", l_sobol_close}, {"__close", l_sobol_close},
+      {"next", l_sobol_next},
+      {"index", l_sobol_index},
+      {"seek", l_sobol_seek},
+      {"close", l_sobol_close},
+      {"__gc", l_sobol_close},
+      {"__close", l_sobol_close},
       {NULL, NULL},
   };
   static const luaL_Reg grid_methods[] = {
-      {"total", l_grid_total},  {"point", l_grid_point},   {"close", l_grid_close},
-      {"__gc", l_grid_close},   {"__close", l_grid_close}, {NULL, NULL},
+      {"total", l_grid_total}, {"point", l_grid_point},   {"close", l_grid_close},
+      {"__gc", l_grid_close},  {"__close", l_grid_close}, {NULL, NULL},
   };
   l_newclass(L, RNG_MT, rng_methods);
   l_newclass(L, SOBOL_MT, sobol_methods);
   l_newclass(L, GRID_MT, grid_methods);
   static const luaL_Reg funcs[] = {
-      {"rng", l_rng_new},
-      {"sobol", l_sobol_new},
-      {"grid", l_grid_new},
-      {"sobol_max_dim", NULL},
-      {NULL, NULL},
+      {"rng", l_rng_new},      {"sobol", l_sobol_new}, {"grid", l_grid_new},
+      {"sobol_max_dim", NULL}, {NULL, NULL},
   };
   luaL_setfuncs(L, funcs, 0);
   lua_pushinteger(L, qmc_max_dim());

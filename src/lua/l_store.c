@@ -110,8 +110,8 @@ static int l_store_studies(lua_State *L) {
 static int l_store_create_study(lua_State *L) {
   Store *s = check_store(L);
   int64_t id;
-  if (store_study_create(s, luaL_checkstring(L, 2), luaL_checkstring(L, 3),
-                         luaL_checkstring(L, 4), luaL_optstring(L, 5, "{}"), &id) != HPO_OK)
+  if (store_study_create(s, luaL_checkstring(L, 2), luaL_checkstring(L, 3), luaL_checkstring(L, 4),
+                         luaL_optstring(L, 5, "{}"), &id) != HPO_OK)
     return push_failure(L, s);
   lua_pushinteger(L, (lua_Integer)id);
   return 1;
@@ -143,8 +143,8 @@ static int l_store_claim_trial(lua_State *L) {
   Store *s = check_store(L);
   int64_t id, number;
   char *params;
-  int status = store_trial_claim(s, luaL_checkinteger(L, 2), luaL_checkinteger(L, 3), &id,
-                                 &number, &params);
+  int status =
+      store_trial_claim(s, luaL_checkinteger(L, 2), luaL_checkinteger(L, 3), &id, &number, &params);
   if (status == HPO_ERANGE) {
     lua_pushboolean(L, 0);
     return 1;

@@ -122,22 +122,24 @@ static int step_done(Store *s, sqlite3_stmt *st, const char *what) {
 }
 
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *text) {
-  if (text) sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
-  else sqlite3_bind_null(st, i);
+  if (text)
+    sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null(st, i);
 }
 
 static void bind_real_or_null(sqlite3_stmt *st, int i, double x) {
-  if (isnan(x)) sqlite3_bind_null(st, i);
-  else sqlite3_bind_double(st, i, x);
+  if (isnan(x))
+    sqlite3_bind_null(st, i);
+  else
+    sqlite3_bind_double(st, i, x);
 }
 
 static double column_real(sqlite3_stmt *st, int i) {
   return sqlite3_column_type(st, i) == SQLITE_NULL ? (double)NAN : sqlite3_column_double(st, i);
 }
 
-static char *dupstr(const unsigned char *text) {
-  return text ? strdup((const char *)text) : NULL;
-}
+static char *dupstr(const unsigned char *text) { return text ? strdup((const char *)text) : NULL; }
 
 // Writers take the lock up front (BEGIN IMMEDIATE) so that two processes sharing a study
 // never deadlock upgrading a read lock.
@@ -322,8 +324,8 @@ static int add_used(Store *s, int64_t study, int delta) {
   return step_done(s, st, "count trials");
 }
 
-static int insert_trial(Store *s, int64_t study, TrialState state, const char *params,
-                        int64_t *id, int64_t *number) {
+static int insert_trial(Store *s, int64_t study, TrialState state, const char *params, int64_t *id,
+                        int64_t *number) {
   sqlite3_stmt *st;
   if (prepare(s, &st,
               "INSERT INTO trials(study_id, number, state, params, started, pid)"
@@ -380,8 +382,7 @@ int store_trial_claim(Store *s, int64_t study, int64_t budget, int64_t *id, int6
   *params = NULL;
   // Most calls find nothing waiting: answer those from a read, without the write lock.
   sqlite3_stmt *peek;
-  if (prepare(s, &peek, "SELECT 1 FROM trials WHERE study_id = ? AND state = 0 LIMIT 1") !=
-      HPO_OK)
+  if (prepare(s, &peek, "SELECT 1 FROM trials WHERE study_id = ? AND state = 0 LIMIT 1") != HPO_OK)
     return HPO_EINVAL;
   sqlite3_bind_int64(peek, 1, study);
   int rc0 = sqlite3_step(peek);
@@ -428,8 +429,8 @@ int store_trial_claim(Store *s, int64_t study, int64_t budget, int64_t *id, int6
   return status;
 }
 
-int store_trial_finish(Store *s, int64_t trial, TrialState state, double value,
-                       const char *values, const char *reason) {
+int store_trial_finish(Store *s, int64_t trial, TrialState state, double value, const char *values,
+                       const char *reason) {
   if (state < TRIAL_COMPLETE || state > TRIAL_FAILED) return HPO_EINVAL;
   sqlite3_stmt *st;
   if (prepare(s, &st,
@@ -555,8 +556,10 @@ int store_trial_counts(Store *s, int64_t study, int64_t counts[5], int64_t *inte
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     int state = sqlite3_column_int(st, 0);
     int64_t n = sqlite3_column_int64(st, 2);
-    if (state == TRIAL_FAILED && sqlite3_column_int(st, 1)) *interrupted += n;
-    else if (state >= 0 && state < 5) counts[state] += n;
+    if (state == TRIAL_FAILED && sqlite3_column_int(st, 1))
+      *interrupted += n;
+    else if (state >= 0 && state < 5)
+      counts[state] += n;
   }
   int status = rc == SQLITE_DONE ? HPO_OK : fail(s, "count trials");
   release(s, st);
@@ -584,8 +587,10 @@ int store_report_each(Store *s, int64_t study, int64_t trial, StoreReportFn fn, 
                           " JOIN trials t ON t.id = r.trial_id WHERE t.study_id = ?1"
                           " ORDER BY t.number, r.rowid";
   if (prepare(s, &st, sql) != HPO_OK) return HPO_EINVAL;
-  if (trial > 0) sqlite3_bind_int64(st, 2, trial);
-  else sqlite3_bind_int64(st, 1, study);
+  if (trial > 0)
+    sqlite3_bind_int64(st, 2, trial);
+  else
+    sqlite3_bind_int64(st, 1, study);
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     StoreReport r = {

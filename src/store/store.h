@@ -26,12 +26,12 @@ typedef struct {
 typedef struct {
   int64_t id, number;
   TrialState state;
-  const char *params;  ///< JSON object
-  double value;        ///< NaN when there is none
-  const char *values;  ///< JSON object of the final metrics, or NULL
-  const char *reason;  ///< why it failed or was pruned, or NULL
+  const char *params;        ///< JSON object
+  double value;              ///< NaN when there is none
+  const char *values;        ///< JSON object of the final metrics, or NULL
+  const char *reason;        ///< why it failed or was pruned, or NULL
   double started, finished;  ///< Unix seconds; NaN when not yet
-  int64_t pid;         ///< process that runs or ran it
+  int64_t pid;               ///< process that runs or ran it
 } StoreTrial;
 
 typedef struct {
@@ -46,7 +46,8 @@ typedef int (*StoreReportFn)(const StoreReport *r, void *ud);
 typedef int (*StoreStudyFn)(const StoreStudy *s, void *ud);
 
 /// Open (creating if needed, unless readonly) a store at path; ":memory:" is a private
-/// in-memory store. On failure *out is NULL and *err (static or malloc'd: free with free()) says why.
+/// in-memory store. On failure *out is NULL and *err (static or malloc'd: free with free()) says
+/// why.
 int store_open(Store **out, const char *path, int readonly, char **err);
 void store_close(Store *s);
 const char *store_errmsg(const Store *s);
@@ -74,8 +75,8 @@ int store_trial_claim(Store *s, int64_t study, int64_t budget, int64_t *id, int6
 /// Enqueue params to run before the sampler's next proposals (a WAITING trial).
 int store_trial_enqueue(Store *s, int64_t study, const char *params, int64_t *number);
 /// Finish a trial: state COMPLETE, PRUNED or FAILED; value may be NaN, values and reason NULL.
-int store_trial_finish(Store *s, int64_t trial, TrialState state, double value,
-                       const char *values, const char *reason);
+int store_trial_finish(Store *s, int64_t trial, TrialState state, double value, const char *values,
+                       const char *reason);
 /// Mark RUNNING trials of processes that no longer exist as FAILED ('interrupted') and
 /// enqueue their params again. *count gets how many.
 int store_trial_recover(Store *s, int64_t study, int64_t *count);
