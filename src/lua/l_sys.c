@@ -1,7 +1,11 @@
 // Small OS helpers the Lua runtime needs and the Lua standard library lacks.
+#include <errno.h>
 #include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include "l_util.h"
 
@@ -30,6 +34,37 @@ static int l_sys_isatty(lua_State *L) {
 /// core.getpid() -> integer
 static int l_sys_getpid(lua_State *L) {
   lua_pushinteger(L, (lua_Integer)getpid());
+  return 1;
+}
+
+/// core.exepath() -> absolute path of the running executable
+static int l_sys_exepath(lua_State *L) {
+  char buf[4096];
+  size_t size = sizeof buf;
+  if (uv_exepath(buf, &size) != 0) return 0;
+  lua_pushlstring(L, buf, size);
+  return 1;
+}
+
+/// core.mkdir_p(path) -> true | nil, message: create a directory and its parents
+static int l_sys_mkdir_p(lua_State *L) {
+  size_t len;
+  const char *path = luaL_checklstring(L, 1, &len);
+  luaL_Buffer b;
+  char *p = luaL_buffinitsize(L, &b, len + 1);
+  memcpy(p, path, len + 1);
+  for (size_t i = 1; i <= len; i++) {
+    if (p[i] != '/' && p[i] != '\0') continue;
+    char c = p[i];
+    p[i] = '\0';
+    if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+      lua_pushnil(L);
+      lua_pushfstring(L, "cannot create %s: %s", p, strerror(errno));
+      return 2;
+    }
+    p[i] = c;
+  }
+  lua_pushboolean(L, 1);
   return 1;
 }
 
@@ -73,6 +108,8 @@ void l_sys_register(lua_State *L) {
       {"monotonic", l_sys_monotonic},
       {"isatty", l_sys_isatty},
       {"getpid", l_sys_getpid},
+      {"exepath", l_sys_exepath},
+      {"mkdir_p", l_sys_mkdir_p},
       {"trap_interrupt", l_sys_trap_interrupt},
       {"interrupted", l_sys_interrupted},
       {NULL, NULL},

@@ -27,6 +27,7 @@ int l_optfield_bool(lua_State *L, int idx, const char *key, int def);
 void l_space_register(lua_State *L);
 void l_sampler_register(lua_State *L);
 void l_store_register(lua_State *L);
+void l_pool_register(lua_State *L);
 void l_sys_register(lua_State *L);
 
 #endif
