@@ -307,7 +307,44 @@ local function cmd_eval(args)
   return 0
 end
 
-local COMMANDS = { show = cmd_show, best = cmd_best, export = cmd_export }
+-- hpolua --worker STUDY.lua: run the study's Lua objective once, for a trial that the pool
+-- started (parallel > 1). Params come from HPO_PARAMS; reports and the final value go to the
+-- report pipe; a failure is a message on stderr and exit status 1.
+local function cmd_worker(args)
+  local study = require('hpo._loader').load(assert(args[2], '--worker needs a study file'))
+  local runner = require('hpo.runner')
+  local report = require('hpo.trial')
+  local params, err = study.space:check_params(report.params)
+  if not params then
+    io.stderr:write('hpolua worker: ', err, '\n')
+    return 1
+  end
+  local metric = study.metric or 'value'
+  local trial = runner.new_trial({ number = report.number, params = params, metric = metric,
+    study = study, emit = function(_, step, metrics)
+      local line = { step = step }
+      for k, v in pairs(metrics) do
+        line[k] = v
+      end
+      report.report(line)
+    end })
+  local state, value, metrics, reason = runner.call_objective(study, trial)
+  if state ~= 'COMPLETE' then
+    -- The last line is what the study's summary shows: make it the message.
+    io.stderr:write(reason, '\n', reason:match('[^\n]*'), '\n')
+    return 1
+  end
+  local final = {}
+  for k, v in pairs(metrics or {}) do
+    final[k] = v
+  end
+  final[metric] = value
+  report.final(final)
+  return 0
+end
+
+local COMMANDS = { show = cmd_show, best = cmd_best, export = cmd_export,
+  ['--worker'] = cmd_worker }
 
 local function dispatch(args)
   local first = args[1]

@@ -55,6 +55,17 @@ function View:start(info)
   self.already = info.finished
 end
 
+--- A line about the study (not a trial), kept apart from an updating progress line.
+function View:note(msg)
+  if self.quiet then
+    return
+  end
+  if self.interactive then
+    self.out:write('\n')
+  end
+  self:print('%s', msg)
+end
+
 function View:trial(rec, best, elapsed)
   self.ran = self.ran + 1
   if self.quiet then
@@ -70,6 +81,10 @@ function View:trial(rec, best, elapsed)
   end
   local tail = rec.state == 'FAILED' and ('  (%s)'):format((rec.reason or ''):match('[^\n]*'))
     or ''
+  if (rec.malformed or 0) > 0 then
+    tail = tail .. ('  [%d malformed report line%s]'):format(rec.malformed,
+      rec.malformed == 1 and '' or 's')
+  end
   self:print('trial %-4d %-8s value %-12s best %-20s %s%s', rec.number, rec.state,
     fmt_value(rec.value), bestv, fmt_time(elapsed), tail)
 end

@@ -1,5 +1,7 @@
---- The study loop (DESIGN.md section 2): ask the sampler, run the objective, store every
---- event, tell the sampler, show progress. Storage makes a killed study resumable: finished
+--- The study loop (DESIGN.md section 2): ask the sampler, run the trial, store every event,
+--- tell the sampler, show progress. Trials run in-process (a Lua objective, parallel = 1) or
+--- as subprocesses on the libuv pool (a `run` command, or a Lua objective with parallel > 1,
+--- which runs in hpolua worker processes). Storage makes a killed study resumable: finished
 --- trials are kept, trials left RUNNING by a dead process are marked FAILED ('interrupted')
 --- and queued to run again, and the sampler continues from its saved state.
 local core = require('hpo.core')
@@ -10,6 +12,14 @@ local M = {}
 
 --- Trials a study runs when neither the study nor the command line says.
 M.DEFAULT_TRIALS = 100
+
+-- Storage calls return nil, message when the environment fails them.
+local function check(ok, err, ...)
+  if ok == nil then
+    util.fail_runtime(err)
+  end
+  return ok, err, ...
+end
 
 ---@class hpo.Trial
 ---@field number integer
@@ -34,11 +44,21 @@ function Trial:report(step, metrics)
   if not ok then
     error('trial:report: metrics cannot be stored as JSON: ' .. tostring(text), 2)
   end
+  self:emit(step, metrics, text)
+  self.last_report = metrics
+end
+
+-- In-process trials store their reports directly.
+function Trial:emit(step, _, text)
   local stored, err = self.store:add_report(self.id, step, text)
   if not stored then
-    error('trial:report: ' .. err, 2)
+    error('trial:report: ' .. err, 3)
   end
-  self.last_report = metrics
+end
+
+--- A trial object for an objective; `emit(self, step, metrics, text)` records a report.
+function M.new_trial(fields)
+  return setmetatable(fields, Trial)
 end
 
 local function dirname(path)
@@ -96,17 +116,10 @@ local function move_aside(path)
   return dest
 end
 
--- Storage calls return nil, message when the environment fails them.
-local function check(ok, err, ...)
-  if ok == nil then
-    util.fail_runtime(err)
-  end
-  return ok, err, ...
-end
-
--- Turn what the objective returned into (value, metrics table or nil) or (nil, reason).
-local function outcome(study, trial, ret)
-  local metric = study.metric
+--- Turn what an objective returned (and its last report) into value, metrics, or a reason
+--- it has none. Shared by in-process trials and worker processes.
+---@return number|nil value, table|nil metrics, string|nil reason
+function M.outcome(metric, ret, last_report)
   local value, metrics = ret, nil
   if type(ret) == 'table' then
     metrics = ret
@@ -122,10 +135,10 @@ local function outcome(study, trial, ret)
     if value == nil then
       return nil, metrics, ("objective result has no metric '%s'"):format(metric)
     end
-  elseif ret == nil and trial.last_report then
+  elseif ret == nil and last_report then
     -- Nothing returned: the last report's objective metric is the value (as for commands).
-    value = trial.last_report[metric or trial.metric]
-    metrics = trial.last_report
+    value = last_report[metric or 'value']
+    metrics = last_report
     if value == nil then
       return nil, metrics, 'objective returned nothing'
     end
@@ -139,6 +152,30 @@ local function outcome(study, trial, ret)
     return nil, metrics, 'objective returned NaN'
   end
   return value, metrics
+end
+
+--- Run an objective in this process. Returns state ('COMPLETE', 'FAILED' or 'INTERRUPTED'),
+--- value, metrics, reason.
+function M.call_objective(study, trial)
+  local ok, ret = xpcall(study.objective, function(e)
+    if core.interrupted() then
+      return 'interrupted'
+    end
+    return debug.traceback(tostring(e), 2)
+  end, trial.params, trial)
+  if not ok then
+    if core.interrupted() then
+      return 'INTERRUPTED'
+    end
+    -- Keep the message and the innermost frames; a full traceback is noise in a summary.
+    local msg = tostring(ret):gsub('\n%s*%[C%]: in %?', '')
+    return 'FAILED', nil, nil, msg
+  end
+  local value, metrics, reason = M.outcome(study.metric, ret, trial.last_report)
+  if reason then
+    return 'FAILED', nil, metrics, reason
+  end
+  return 'COMPLETE', value, metrics
 end
 
 local function better(study, a, b)
@@ -157,22 +194,6 @@ function M.best(study, trials)
     end
   end
   return best
-end
-
--- Decode a stored trial row into a history record.
-local function record(study, row)
-  local params = util.json_decode(row.params) or {}
-  local checked = study.space:check_params(params)
-  return {
-    number = row.number,
-    state = row.state,
-    params = checked or params,
-    value = row.value,
-    metrics = row.values and util.json_decode(row.values) or nil,
-    reason = row.reason,
-    started = row.started,
-    finished = row.finished,
-  }
 end
 
 -- Open or create the stored study; refuse one whose definition changed incompatibly.
@@ -205,27 +226,350 @@ local function open_study(store, study, path)
   return id, true
 end
 
--- Run one trial of a Lua objective in-process. Returns state, value, metrics, reason.
-local function run_objective(study, trial)
-  local ok, ret = xpcall(study.objective, function(e)
-    if core.interrupted() then
-      return 'interrupted'
+-- ---- a session: one run of a study against its storage ----
+
+local Session = {}
+Session.__index = Session
+
+-- Decode a stored trial row into a history record.
+function Session:record(row)
+  local params = util.json_decode(row.params) or {}
+  return {
+    number = row.number,
+    state = row.state,
+    params = self.study.space:check_params(params) or params,
+    value = row.value,
+    metrics = row.values and util.json_decode(row.values) or nil,
+    reason = row.reason,
+    retry_of = row.retry_of,
+    started = row.started,
+    finished = row.finished,
+  }
+end
+
+-- Count a trial's attempts: 1, or one more than the trial it retries.
+function Session:note_attempt(number, retry_of)
+  self.attempts[number] = 1 + (retry_of and self.attempts[retry_of] or 0)
+end
+
+--- The next trial to run: a waiting one (interrupted, retried or enqueued), else the
+--- sampler's proposal. Returns the trial, or nil and why the study is done.
+function Session:next_trial()
+  local study, store = self.study, self.store
+  while true do
+    local id, number, queued, retry_of = check(store:claim_trial(self.study_id, self.budget))
+    if not id then
+      break
     end
-    return debug.traceback(tostring(e), 2)
-  end, trial.params, trial)
-  if not ok then
-    if core.interrupted() then
-      return 'INTERRUPTED'
+    local params, err = study.space:check_params(util.json_decode(queued))
+    if params then
+      self:note_attempt(number, retry_of)
+      return { id = id, number = number, params = params }
     end
-    -- Keep the message and the innermost frames; a full traceback is noise in a summary.
-    local msg = tostring(ret):gsub('\n%s*%[C%]: in %?', '')
-    return 'FAILED', nil, nil, msg
+    check(store:finish_trial(id, { state = 'FAILED',
+      reason = 'enqueued params do not fit the space: ' .. err }))
   end
-  local value, metrics, reason = outcome(study, trial, ret)
-  if reason then
-    return 'FAILED', nil, metrics, reason
+  local params = self.sampler:ask(study)
+  if params == nil then
+    return nil, 'exhausted'
   end
-  return 'COMPLETE', value, metrics
+  local checked, err = study.space:check_params(params)
+  if not checked then
+    util.fail(study.where, 'sampler %s returned params that do not fit the space: %s',
+      self.sampler.name or '(custom)', err)
+  end
+  -- lua-cjson keeps 14 significant digits: run exactly what is stored.
+  local text = util.json_encode(checked)
+  params = study.space:check_params(util.json_decode(text))
+  local state = self.sampler.state and self.sampler:state() or nil
+  local id, number = check(store:start_trial(self.study_id, self.budget, text, state))
+  if not id then
+    return nil, 'complete'
+  end
+  self:note_attempt(number, nil)
+  return { id = id, number = number, params = params }
+end
+
+--- Record how a trial ended: storage, history, sampler, progress, retries. Returns false
+--- when the study must stop (max_failures consecutive failures).
+function Session:finish(trial, o)
+  local study = self.study
+  check(self.store:finish_trial(trial.id, {
+    state = o.state, value = o.value, values = o.metrics and util.json_encode(o.metrics) or nil,
+    reason = o.reason, log_dir = trial.dir, malformed = o.malformed,
+  }))
+  local rec = { number = trial.number, state = o.state, params = trial.params, value = o.value,
+    metrics = o.metrics, reason = o.reason, malformed = o.malformed }
+  study.history[#study.history + 1] = rec
+  if self.sampler.tell then
+    self.sampler:tell(study, rec)
+  end
+  if o.state == 'COMPLETE' and (not self.best or better(study, o.value, self.best.value)) then
+    self.best = rec
+  end
+  self.view:trial(rec, self.best, core.monotonic() - self.t0)
+  if o.state ~= 'FAILED' then
+    self.failures = 0
+    return true
+  end
+  self.failures, self.last_failure = self.failures + 1, o.reason
+  if (self.attempts[trial.number] or 1) <= study.retries then
+    check(self.store:enqueue(self.study_id, util.json_encode(trial.params), trial.number))
+  end
+  if self.failures >= study.max_failures then
+    self.status = 'failures'
+    return false
+  end
+  return true
+end
+
+-- ---- in-process trials ----
+
+local function run_inprocess(sess, opts)
+  local study, store = sess.study, sess.store
+  if opts.trap_interrupt then
+    core.trap_interrupt()
+  end
+  local metric = study.metric or 'value'
+  local current  -- the trial running now, to record it if the loop is interrupted
+  local function step()
+    local t, why = sess:next_trial()
+    if not t then
+      sess.status = why
+      return false
+    end
+    current = M.new_trial({ id = t.id, number = t.number, params = t.params, store = store,
+      metric = metric, study = study })
+    local state, value, metrics, reason = M.call_objective(study, current)
+    if state == 'INTERRUPTED' then
+      return false
+    end
+    local keep_going = sess:finish(current, { state = state, value = value, metrics = metrics,
+      reason = reason })
+    current = nil
+    return keep_going
+  end
+  while true do
+    local ok, more = pcall(step)
+    if not ok and not core.interrupted() then
+      error(more, 0)
+    end
+    if core.interrupted() then
+      sess.status = 'interrupted'
+      if current then
+        check(store:requeue(current.id))  -- runs again on resume
+      end
+      return
+    end
+    if not more then
+      return
+    end
+  end
+end
+
+-- ---- subprocess trials ----
+
+-- '{name}' in an argv element becomes the value of parameter name ('' when inactive).
+local function substitute(arg, params)
+  return (arg:gsub('{([%a_][%w_%.%-]*)}', function(name)
+    local v = params[name]
+    if v == nil then
+      return ''
+    elseif math.type(v) == 'float' then
+      return ('%.14g'):format(v)
+    end
+    return tostring(v)
+  end))
+end
+
+local function read_tail(path)
+  local f = io.open(path, 'rb')
+  if not f then
+    return nil
+  end
+  local size = f:seek('end')
+  f:seek('set', math.max(0, size - 4096))
+  local text = f:read('a')
+  f:close()
+  local last
+  for line in text:gmatch('[^\n]+') do
+    if line:find('%S') then
+      last = line
+    end
+  end
+  return last
+end
+
+local function append(path, text)
+  local f = io.open(path, 'ab')
+  if f then
+    f:write(text)
+    f:close()
+  end
+end
+
+-- Where each trial's logs and checkpoints go: <storage without .db>.trials/<number>.
+local function trials_root(path)
+  if path == ':memory:' then
+    local tmp = os.tmpname()
+    os.remove(tmp)
+    return tmp .. '.trials'
+  end
+  return (path:gsub('%.db$', '')) .. '.trials'
+end
+
+-- The command and environment of one trial.
+local function command(sess, t)
+  local study = sess.study
+  local argv = {}
+  if study.run then
+    for i, a in ipairs(study.run) do
+      argv[i] = substitute(a, t.params)
+    end
+  else
+    argv = { sess.exe, '--worker', study.source }
+  end
+  local env = {
+    'HPO_TRIAL=' .. t.number,
+    'HPO_STUDY=' .. study.name,
+    'HPO_PARAMS=' .. util.json_encode(t.params),
+    'HPO_REPORT_FD=3',
+    'HPO_TRIAL_DIR=' .. t.dir,
+    'HPO_CHECKPOINT_DIR=' .. t.dir .. '/checkpoint',
+    'HPO_METRIC=' .. (study.metric or 'value'),
+  }
+  return { argv = argv, env = env, cwd = sess.cwd, stdout = t.dir .. '/stdout.log',
+    stderr = t.dir .. '/stderr.log', timeout = study.timeout }
+end
+
+-- Why a subprocess trial failed, or nil when it gave a value.
+local function exit_reason(sess, t, ev, value)
+  local tail = read_tail(t.dir .. '/stderr.log')
+  local function with_tail(s)
+    return tail and (s .. ': ' .. tail) or s
+  end
+  if ev.timed_out then
+    return ('timeout after %g s'):format(sess.study.timeout)
+  elseif ev.signal then
+    return with_tail('killed by ' .. ev.signal)
+  elseif ev.code ~= 0 then
+    return with_tail(('exit code %d'):format(ev.code))
+  elseif value == nil then
+    return with_tail(("no value: no report had the metric '%s'"):format(t.metric))
+  elseif value ~= value then
+    return 'the reported value is NaN'
+  end
+  return nil
+end
+
+-- A report line from a trial: store it, keep the last value of the metric.
+local function on_report(sess, t, ev)
+  local report = not ev.overlong and util.json_decode(ev.line)
+  if type(report) ~= 'table' then
+    t.malformed = t.malformed + 1
+    append(t.dir .. '/hpolua.log', ('malformed report line %d%s: %s\n'):format(
+      t.lines + 1, ev.overlong and ' (too long, cut)' or '', ev.line:sub(1, 200)))
+    t.lines = t.lines + 1
+    return
+  end
+  t.lines = t.lines + 1
+  local step = math.tointeger(report.step) or math.tointeger(report.epoch) or t.lines - 1
+  check(sess.store:add_report(t.id, step, ev.line))
+  local v = report[t.metric]
+  if type(v) == 'number' and not t.final then
+    t.value = v
+    t.metrics = report
+  end
+  if report.final == true then
+    t.final = true
+  end
+end
+
+local function on_exit(sess, t, ev)
+  if t.interrupted then
+    check(sess.store:requeue(t.id))  -- stopped by Ctrl-C: runs again on resume
+    return true
+  end
+  local reason = exit_reason(sess, t, ev, t.value)
+  local state = reason and 'FAILED' or 'COMPLETE'
+  return sess:finish(t, { state = state, value = not reason and t.value or nil,
+    metrics = t.metrics, reason = reason, malformed = t.malformed })
+end
+
+local function run_pool(sess, opts)
+  local study = sess.study
+  local pool <close> = check(core.pool({ grace = study.grace, signals = opts.trap_interrupt }))
+  local running, nrunning = {}, 0
+  study.running = {}
+  local root = trials_root(sess.path)
+  local stopping, stop_at, stopped_all = false, nil, false
+
+  local function refill()
+    while not stopping and nrunning < study.parallel do
+      local t, why = sess:next_trial()
+      if not t then
+        sess.status = why
+        return false
+      end
+      t.dir = ('%s/%d'):format(root, t.number)
+      check(core.mkdir_p(t.dir .. '/checkpoint'))
+      t.metric, t.malformed, t.lines = study.metric or 'value', 0, 0
+      local spec = command(sess, t)
+      local ok, err, code = pool:spawn(t.id, spec)
+      if not ok then
+        -- A command that cannot start will not start next time either: say so once.
+        local reason = ("cannot run '%s': %s (%s)"):format(spec.argv[1], err, code)
+        sess:finish(t, { state = 'FAILED', reason = reason })
+        sess.status, sess.last_failure = 'failures', reason
+        return false
+      end
+      running[t.id], nrunning = t, nrunning + 1
+      study.running[t.id] = { number = t.number, params = t.params }
+    end
+    return true
+  end
+
+  local function interrupt_all(kill)
+    for tag, t in pairs(running) do
+      t.interrupted = true
+      if kill then
+        pool:kill(tag)
+      else
+        pool:stop(tag)
+      end
+    end
+  end
+
+  local more = refill()
+  while nrunning > 0 do
+    local ev = pool:next(0.25)
+    if ev and ev.type == 'signal' then
+      if not stopping then
+        stopping, stop_at = true, core.monotonic() + study.grace
+        sess.status = 'interrupted'
+        sess.view:note(('%s: no new trials; waiting up to %g s for %d running (again to stop '
+          .. 'them now)'):format(ev.signal, study.grace, nrunning))
+      else
+        interrupt_all(true)
+      end
+    elseif ev and ev.type == 'report' and running[ev.tag] then
+      on_report(sess, running[ev.tag], ev)
+    elseif ev and ev.type == 'exit' and running[ev.tag] then
+      local t = running[ev.tag]
+      running[ev.tag], nrunning = nil, nrunning - 1
+      study.running[ev.tag] = nil
+      if not on_exit(sess, t, ev) then
+        stopping = true
+        interrupt_all(true)  -- max_failures: the study stops now
+      elseif more then
+        more = refill()
+      end
+    end
+    if stopping and stop_at and not stopped_all and core.monotonic() >= stop_at then
+      stopped_all = true
+      interrupt_all(false)
+    end
+  end
 end
 
 --- Run a study.
@@ -235,6 +579,15 @@ end
 ---@return table result {status=, best=, counts=, trials=, storage=, study=}
 ---   status: 'complete' | 'exhausted' | 'interrupted' | 'failures'
 function M.run(study, opts)
+  local in_process = study.run == nil and study.parallel == 1
+  local exe
+  if not in_process and not study.run then
+    exe = core.exepath()
+    if not study.source or not (exe or ''):find('hpolua[^/]*$') then
+      util.fail(study.where, 'parallel > 1 with a Lua objective runs the objective in hpolua '
+        .. 'worker processes: run the study file with the hpolua program')
+    end
+  end
   local path = storage_path(study, opts)
   local moved
   if opts.fresh and path ~= ':memory:' and exists(path) then
@@ -253,136 +606,55 @@ function M.run(study, opts)
     sampler:setup(study, state or nil)
   end
 
+  local budget = opts.trials or study.trials
+  if not budget and sampler.size then
+    budget = sampler:size()
+  end
+  local sess = setmetatable({
+    study = study, store = store, study_id = study_id, sampler = sampler,
+    budget = budget or M.DEFAULT_TRIALS, path = path, exe = exe,
+    cwd = study.source and dirname(study.source) or nil,
+    attempts = {}, failures = 0, t0 = core.monotonic(),
+  }, Session)
+
   -- History, replayed into the sampler so model-based samplers rebuild their model.
   study.history = {}
   for _, row in ipairs(check(store:trials(study_id))) do
+    sess:note_attempt(row.number, row.retry_of)
     if row.state ~= 'WAITING' and row.state ~= 'RUNNING' then
-      local t = record(study, row)
+      local t = sess:record(row)
       study.history[#study.history + 1] = t
       if sampler.tell then
         sampler:tell(study, t)
       end
     end
   end
+  sess.best = M.best(study, study.history)
 
-  local budget = opts.trials or study.trials
-  if not budget and sampler.size then
-    budget = sampler:size()
-  end
-  budget = budget or M.DEFAULT_TRIALS
-
-  local out = opts.out or io.stdout
-  local view = progress.new(study, {
-    out = out, quiet = opts.quiet, interactive = opts.interactive, total = budget,
+  sess.view = progress.new(study, {
+    out = opts.out or io.stdout, quiet = opts.quiet, interactive = opts.interactive,
+    total = sess.budget,
   })
-  view:start({ path = path, created = created, moved = moved, recovered = recovered,
+  sess.view:start({ path = path, created = created, moved = moved, recovered = recovered,
     finished = #study.history })
 
-  if opts.trap_interrupt then
-    core.trap_interrupt()
-  end
-  local metric = study.metric or 'value'
-  local best = M.best(study, study.history)  -- kept up to date trial by trial
-  local status, failures, last_failure = nil, 0, nil
-  local current  -- the trial running now, to record it if the loop is interrupted
-  local t0 = core.monotonic()
-
-  local function step()
-    local id, number, params
-    local claimed, n, queued = check(store:claim_trial(study_id, budget))
-    if claimed then
-      id, number = claimed, n
-      local decoded = util.json_decode(queued)
-      local err
-      params, err = study.space:check_params(decoded)
-      if not params then
-        check(store:finish_trial(id, 'FAILED', nil, nil, 'enqueued params do not fit: ' .. err))
-        return true
-      end
-    else
-      params = sampler:ask(study)
-      if params == nil then
-        status = 'exhausted'
-        return false
-      end
-      local checked, err = study.space:check_params(params)
-      if not checked then
-        util.fail(study.where, 'sampler %s returned params that do not fit the space: %s',
-          sampler.name or '(custom)', err)
-      end
-      local text = util.json_encode(checked)
-      params = study.space:check_params(util.json_decode(text))
-      local sstate = sampler.state and sampler:state() or nil
-      id, number = check(store:start_trial(study_id, budget, text, sstate))
-      if not id then
-        status = 'complete'
-        return false
-      end
-    end
-    local trial = setmetatable({ id = id, number = number, params = params, store = store,
-      metric = metric, study = study }, Trial)
-    current = trial
-    local started = core.monotonic()
-    local tstate, value, metrics, reason = run_objective(study, trial)
-    if tstate == 'INTERRUPTED' then
-      return false
-    end
-    check(store:finish_trial(id, tstate, value, metrics and util.json_encode(metrics) or nil,
-      reason))
-    current = nil
-    local rec = { number = number, state = tstate, params = params, value = value,
-      metrics = metrics, reason = reason, duration = core.monotonic() - started }
-    study.history[#study.history + 1] = rec
-    if sampler.tell then
-      sampler:tell(study, rec)
-    end
-    if tstate == 'COMPLETE' and (not best or better(study, value, best.value)) then
-      best = rec
-    end
-    view:trial(rec, best, core.monotonic() - t0)
-    if tstate == 'FAILED' then
-      failures, last_failure = failures + 1, reason
-      if failures >= study.max_failures then
-        status = 'failures'
-        return false
-      end
-    else
-      failures = 0
-    end
-    return true
+  if in_process then
+    run_inprocess(sess, opts)
+  else
+    run_pool(sess, opts)
   end
 
-  while true do
-    local ok, more = pcall(step)
-    if not ok and not core.interrupted() then
-      error(more, 0)
-    end
-    if core.interrupted() then
-      status = 'interrupted'
-      if current then
-        -- Record the trial and queue its params again, as a resume would.
-        check(store:requeue(current.id))
-      end
-      break
-    end
-    if not more then
-      break
-    end
-  end
-  status = status or 'complete'
-
-  local counts = check(store:counts(study_id))
   local result = {
-    status = status,
+    status = sess.status or 'complete',
     study = study.name,
     storage = path,
-    best = best,
-    counts = counts,
+    best = sess.best,
+    counts = check(store:counts(study_id)),
     trials = study.history,
-    elapsed = core.monotonic() - t0,
-    last_failure = last_failure,
+    elapsed = core.monotonic() - sess.t0,
+    last_failure = sess.last_failure,
   }
-  view:finish(result)
+  sess.view:finish(result)
   return result
 end
 

@@ -32,12 +32,49 @@ local FIELDS = {
   storage = 'string',
   enqueue = 'table',
   max_failures = 'integer',
+  run = 'table',
+  parallel = 'integer',
+  timeout = 'number',
+  retries = 'integer',
+  grace = 'number',
 }
 
 local function default_name(where)
   local file = where and where:match('^(.-):%d+$')
   local base = file and file:match('([^/]+)%.lua$')
   return base or 'study'
+end
+
+local function positive(def, field, default, where)
+  local v = def[field]
+  if v ~= nil and v < 1 then
+    util.fail(util.where_field(field, where), "hpo.study: field '%s' must be >= 1, got %d",
+      field, v)
+  end
+  return v or default
+end
+
+-- A command: a non-empty list of strings whose {name} placeholders name parameters.
+local function check_run(run, space, where)
+  if #run == 0 then
+    util.fail(where, "hpo.study: field 'run' must be a non-empty list of strings (the program "
+      .. 'and its arguments)')
+  end
+  local argv = {}
+  for i, a in ipairs(run) do
+    if type(a) ~= 'string' and type(a) ~= 'number' then
+      util.fail(where, "hpo.study: run[%d] must be a string, got %s", i, type(a))
+    end
+    a = tostring(a)
+    for name in a:gmatch('{([^}]*)}') do
+      if not space.params[name] then
+        util.fail(where, "hpo.study: run[%d] uses {%s}, which is not a parameter%s", i, name,
+          util.suggest(name, space.names))
+      end
+    end
+    argv[i] = a
+  end
+  return argv
 end
 
 --- Validate a study definition; errors name the field and the file:line of the call.
@@ -78,18 +115,36 @@ function M.new(def)
     util.fail(where, 'hpo.study: missing field \'space\'')
   end
   s.space = space_mod.new(def.space, where)
-  if def.objective == nil then
-    util.fail(where, "hpo.study: missing field 'objective' (a function(params, trial))")
+  if def.objective == nil and def.run == nil then
+    util.fail(where, "hpo.study: missing field 'objective' (a function(params, trial)) or "
+      .. "'run' (a command)")
+  end
+  if def.objective ~= nil and def.run ~= nil then
+    util.fail(where, "hpo.study: give either 'objective' or 'run', not both")
   end
   s.objective = def.objective
+  if def.run ~= nil then
+    s.run = check_run(def.run, s.space, util.where_field('run', where))
+  end
+  s.parallel = positive(def, 'parallel', 1, where)
+  s.retries = def.retries or 0
+  if s.retries < 0 then
+    util.fail(util.where_field('retries', where), "hpo.study: field 'retries' must be >= 0")
+  end
+  s.timeout = def.timeout
+  if s.timeout ~= nil and s.timeout <= 0 then
+    util.fail(util.where_field('timeout', where), "hpo.study: field 'timeout' must be > 0 "
+      .. '(seconds)')
+  end
+  s.grace = def.grace or 10
+  if s.grace < 0 then
+    util.fail(util.where_field('grace', where), "hpo.study: field 'grace' must be >= 0")
+  end
   if def.trials ~= nil and def.trials < 1 then
     util.fail(where, "hpo.study: field 'trials' must be >= 1, got %d", def.trials)
   end
   s.trials = def.trials
-  if def.max_failures ~= nil and def.max_failures < 1 then
-    util.fail(where, "hpo.study: field 'max_failures' must be >= 1, got %d", def.max_failures)
-  end
-  s.max_failures = def.max_failures or 20
+  s.max_failures = positive(def, 'max_failures', 20, where)
   s.sampler = def.sampler or require('hpo.sampler').random()
   if type(s.sampler.ask) ~= 'function' then
     util.fail(where, 'hpo.study: sampler must have an ask(self, study) method')

@@ -270,7 +270,7 @@ static int open_log(const char *path) {
 
 int pool_spawn(Pool *p, int64_t tag, const PoolSpawn *spec) {
   if (!spec->argv || !spec->argv[0]) return UV_EINVAL;
-  int out = -1, err = -1, status;
+  int out = -1, err = -1, rep[2] = {-1, -1}, status;
   char **env = NULL;
   Trial *t = calloc(1, sizeof *t);
   if (!t) return UV_ENOMEM;
@@ -281,6 +281,12 @@ int pool_spawn(Pool *p, int64_t tag, const PoolSpawn *spec) {
   if (out < 0 || err < 0) {
     status = -errno;
     snprintf(p->err, sizeof p->err, "cannot open a trial log: %s", strerror(errno));
+    goto error;
+  }
+  // A plain pipe rather than libuv's socketpair: a trial can then also open /dev/fd/3 by
+  // name (Lua's io.open), not only write to the descriptor.
+  if (pipe2(rep, O_CLOEXEC) != 0) {
+    status = -errno;
     goto error;
   }
   env = merged_env(spec->env_add);
@@ -297,8 +303,8 @@ int pool_spawn(Pool *p, int64_t tag, const PoolSpawn *spec) {
   stdio[1].data.fd = out;
   stdio[2].flags = UV_INHERIT_FD;
   stdio[2].data.fd = err;
-  stdio[3].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-  stdio[3].data.stream = (uv_stream_t *)&t->report;
+  stdio[3].flags = UV_INHERIT_FD;
+  stdio[3].data.fd = rep[1];
   uv_process_options_t o = {
       .exit_cb = on_trial_exit,
       .file = spec->argv[0],
@@ -317,7 +323,15 @@ int pool_spawn(Pool *p, int64_t tag, const PoolSpawn *spec) {
   env = NULL;
   close(out);
   close(err);
-  out = err = -1;
+  close(rep[1]);
+  out = err = rep[1] = -1;
+  int open_status = uv_pipe_open(&t->report, rep[0]);
+  if (open_status == 0) rep[0] = -1;  // the handle owns it now
+  if (status == 0 && open_status != 0) {
+    kill(-t->proc.pid, SIGKILL);  // cannot read its reports: do not leave it running
+    status = open_status;
+  }
+  if (rep[0] >= 0) close(rep[0]);
   if (status != 0) {
     // libuv reports a failed exec (ENOENT, EACCES) here; the handles still need closing.
     t->open_handles = 2;
@@ -344,6 +358,8 @@ int pool_spawn(Pool *p, int64_t tag, const PoolSpawn *spec) {
 error:
   if (out >= 0) close(out);
   if (err >= 0) close(err);
+  if (rep[0] >= 0) close(rep[0]);
+  if (rep[1] >= 0) close(rep[1]);
   free(env);
   free(t);
   return status;

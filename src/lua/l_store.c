@@ -137,14 +137,14 @@ static int l_store_start_trial(lua_State *L) {
   return 2;
 }
 
-/// store:claim_trial(study, budget) -> id, number, params_json
-///   | false (none waits, or the budget is used up) | nil, message
+/// store:claim_trial(study, budget) -> id, number, params_json, retry_of | false (none
+///   waits, or the budget is used up) | nil, message
 static int l_store_claim_trial(lua_State *L) {
   Store *s = check_store(L);
-  int64_t id, number;
+  int64_t id, number, retry_of;
   char *params;
-  int status =
-      store_trial_claim(s, luaL_checkinteger(L, 2), luaL_checkinteger(L, 3), &id, &number, &params);
+  int status = store_trial_claim(s, luaL_checkinteger(L, 2), luaL_checkinteger(L, 3), &id, &number,
+                                 &params, &retry_of);
   if (status == HPO_ERANGE) {
     lua_pushboolean(L, 0);
     return 1;
@@ -154,29 +154,43 @@ static int l_store_claim_trial(lua_State *L) {
   lua_pushinteger(L, (lua_Integer)number);
   lua_pushstring(L, params);
   free(params);
-  return 3;
+  if (retry_of >= 0) lua_pushinteger(L, (lua_Integer)retry_of);
+  else lua_pushnil(L);
+  return 4;
 }
 
-/// store:enqueue(study, params_json) -> number
+/// store:enqueue(study, params_json[, retry_of]) -> number
 static int l_store_enqueue(lua_State *L) {
   Store *s = check_store(L);
   int64_t number;
-  if (store_trial_enqueue(s, luaL_checkinteger(L, 2), luaL_checkstring(L, 3), &number) != HPO_OK)
+  if (store_trial_enqueue(s, luaL_checkinteger(L, 2), luaL_checkstring(L, 3),
+                          luaL_optinteger(L, 4, -1), &number) != HPO_OK)
     return push_failure(L, s);
   lua_pushinteger(L, (lua_Integer)number);
   return 1;
 }
 
-/// store:finish_trial(id, state, value|nil, values_json|nil, reason|nil) -> true
+/// store:finish_trial(id, {state =, value =, values =, reason =, log_dir =, malformed =})
+///   -> true
 static int l_store_finish_trial(lua_State *L) {
   Store *s = check_store(L);
   int64_t id = luaL_checkinteger(L, 2);
-  int state = store_state_from_name(luaL_checkstring(L, 3));
+  luaL_checktype(L, 3, LUA_TTABLE);
+  lua_getfield(L, 3, "state");
+  int state = store_state_from_name(luaL_optstring(L, -1, ""));
   luaL_argcheck(L, state >= TRIAL_COMPLETE, 3, "state must be COMPLETE, PRUNED or FAILED");
-  double value = luaL_optnumber(L, 4, NAN);
-  if (store_trial_finish(s, id, (TrialState)state, value, luaL_optstring(L, 5, NULL),
-                         luaL_optstring(L, 6, NULL)) != HPO_OK)
-    return push_failure(L, s);
+  StoreOutcome o = {
+      .state = (TrialState)state,
+      .value = l_optfield_num(L, 3, "value", NAN),
+      .malformed = l_optfield_int(L, 3, "malformed", 0),
+  };
+  lua_getfield(L, 3, "values");  // the strings stay on the stack while used
+  o.values = lua_tostring(L, -1);
+  lua_getfield(L, 3, "reason");
+  o.reason = lua_tostring(L, -1);
+  lua_getfield(L, 3, "log_dir");
+  o.log_dir = lua_tostring(L, -1);
+  if (store_trial_finish(s, id, &o) != HPO_OK) return push_failure(L, s);
   lua_pushboolean(L, 1);
   return 1;
 }
@@ -210,6 +224,9 @@ static int trial_row(const StoreTrial *t, void *ud) {
   set_str(L, "reason", t->reason);
   set_num(L, "started", t->started);
   set_num(L, "finished", t->finished);
+  if (t->retry_of >= 0) set_int(L, "retry_of", t->retry_of);
+  set_str(L, "log_dir", t->log_dir);
+  set_int(L, "malformed", t->malformed);
   lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
   return 0;
 }

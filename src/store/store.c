@@ -40,6 +40,7 @@ static const char *kSchema =
     "  id INTEGER PRIMARY KEY, study_id INTEGER NOT NULL REFERENCES studies(id),"
     "  number INTEGER NOT NULL, state INTEGER NOT NULL, params TEXT NOT NULL,"
     "  value REAL, metrics TEXT, reason TEXT, started REAL, finished REAL, pid INTEGER,"
+    "  retry_of INTEGER, log_dir TEXT, malformed INTEGER NOT NULL DEFAULT 0,"
     "  UNIQUE(study_id, number));"
     "CREATE INDEX IF NOT EXISTS trials_state ON trials(study_id, state, number);"
     "CREATE TABLE IF NOT EXISTS reports("
@@ -324,13 +325,14 @@ static int add_used(Store *s, int64_t study, int delta) {
   return step_done(s, st, "count trials");
 }
 
-static int insert_trial(Store *s, int64_t study, TrialState state, const char *params, int64_t *id,
-                        int64_t *number) {
+static int insert_trial(Store *s, int64_t study, TrialState state, const char *params,
+                        int64_t retry_of, int64_t *id, int64_t *number) {
   sqlite3_stmt *st;
   if (prepare(s, &st,
-              "INSERT INTO trials(study_id, number, state, params, started, pid)"
+              "INSERT INTO trials(study_id, number, state, params, started, pid, retry_of)"
               " VALUES(?1, coalesce((SELECT number + 1 FROM trials WHERE study_id = ?1"
-              " ORDER BY number DESC LIMIT 1), 0), ?2, ?3, ?4, ?5) RETURNING id, number") != HPO_OK)
+              " ORDER BY number DESC LIMIT 1), 0), ?2, ?3, ?4, ?5, ?6) RETURNING id, number") !=
+      HPO_OK)
     return HPO_EINVAL;
   sqlite3_bind_int64(st, 1, study);
   sqlite3_bind_int(st, 2, state);
@@ -339,6 +341,7 @@ static int insert_trial(Store *s, int64_t study, TrialState state, const char *p
     sqlite3_bind_double(st, 4, now());
     sqlite3_bind_int64(st, 5, (int64_t)getpid());
   }
+  if (retry_of >= 0) sqlite3_bind_int64(st, 6, retry_of);
   int rc = sqlite3_step(st);
   int status = HPO_OK;
   if (rc == SQLITE_ROW) {
@@ -364,22 +367,25 @@ int store_trial_start(Store *s, int64_t study, int64_t budget, const char *param
   int status = begin(s);
   if (status != HPO_OK) return status;
   status = check_budget(s, study, budget);
-  if (status == HPO_OK) status = insert_trial(s, study, TRIAL_RUNNING, params, id, number);
+  if (status == HPO_OK) status = insert_trial(s, study, TRIAL_RUNNING, params, -1, id, number);
   if (status == HPO_OK) status = add_used(s, study, 1);
   if (status == HPO_OK && sampler_state)
     status = set_sampler_state(s, study, sampler_state, state_len);
   return status == HPO_OK ? commit(s) : rollback(s, status);
 }
 
-int store_trial_enqueue(Store *s, int64_t study, const char *params, int64_t *number) {
+int store_trial_enqueue(Store *s, int64_t study, const char *params, int64_t retry_of,
+                        int64_t *number) {
   int status = begin(s);
-  if (status == HPO_OK) status = insert_trial(s, study, TRIAL_WAITING, params, NULL, number);
+  if (status == HPO_OK)
+    status = insert_trial(s, study, TRIAL_WAITING, params, retry_of, NULL, number);
   return status == HPO_OK ? commit(s) : rollback(s, status);
 }
 
 int store_trial_claim(Store *s, int64_t study, int64_t budget, int64_t *id, int64_t *number,
-                      char **params) {
+                      char **params, int64_t *retry_of) {
   *params = NULL;
+  *retry_of = -1;
   // Most calls find nothing waiting: answer those from a read, without the write lock.
   sqlite3_stmt *peek;
   if (prepare(s, &peek, "SELECT 1 FROM trials WHERE study_id = ? AND state = 0 LIMIT 1") != HPO_OK)
@@ -397,7 +403,7 @@ int store_trial_claim(Store *s, int64_t study, int64_t budget, int64_t *id, int6
   status = prepare(s, &st,
                    "UPDATE trials SET state = 1, started = ?2, pid = ?3 WHERE id ="
                    " (SELECT id FROM trials WHERE study_id = ?1 AND state = 0"
-                   " ORDER BY number LIMIT 1) RETURNING id, number, params");
+                   " ORDER BY number LIMIT 1) RETURNING id, number, params, retry_of");
   if (status == HPO_OK) {
     sqlite3_bind_int64(st, 1, study);
     sqlite3_bind_double(st, 2, now());
@@ -407,6 +413,7 @@ int store_trial_claim(Store *s, int64_t study, int64_t budget, int64_t *id, int6
       *id = sqlite3_column_int64(st, 0);
       *number = sqlite3_column_int64(st, 1);
       *params = dupstr(sqlite3_column_text(st, 2));
+      if (sqlite3_column_type(st, 3) != SQLITE_NULL) *retry_of = sqlite3_column_int64(st, 3);
       if (!*params) status = HPO_ENOMEM;
       release(s, st);
       st = NULL;
@@ -429,20 +436,22 @@ int store_trial_claim(Store *s, int64_t study, int64_t budget, int64_t *id, int6
   return status;
 }
 
-int store_trial_finish(Store *s, int64_t trial, TrialState state, double value, const char *values,
-                       const char *reason) {
-  if (state < TRIAL_COMPLETE || state > TRIAL_FAILED) return HPO_EINVAL;
+int store_trial_finish(Store *s, int64_t trial, const StoreOutcome *o) {
+  if (o->state < TRIAL_COMPLETE || o->state > TRIAL_FAILED) return HPO_EINVAL;
   sqlite3_stmt *st;
   if (prepare(s, &st,
               "UPDATE trials SET state = ?2, value = ?3, metrics = ?4, reason = ?5,"
-              " finished = ?6 WHERE id = ?1 AND state = 1") != HPO_OK)
+              " finished = ?6, log_dir = coalesce(?7, log_dir), malformed = ?8"
+              " WHERE id = ?1 AND state = 1") != HPO_OK)
     return HPO_EINVAL;
   sqlite3_bind_int64(st, 1, trial);
-  sqlite3_bind_int(st, 2, state);
-  bind_real_or_null(st, 3, value);
-  bind_text_or_null(st, 4, values);
-  bind_text_or_null(st, 5, reason);
+  sqlite3_bind_int(st, 2, o->state);
+  bind_real_or_null(st, 3, o->value);
+  bind_text_or_null(st, 4, o->values);
+  bind_text_or_null(st, 5, o->reason);
   sqlite3_bind_double(st, 6, now());
+  bind_text_or_null(st, 7, o->log_dir);
+  sqlite3_bind_int64(st, 8, o->malformed);
   int status = step_done(s, st, "finish trial");
   if (status == HPO_OK && sqlite3_changes(s->db) != 1) {
     snprintf(s->err, sizeof s->err, "finish trial: trial %lld is not running", (long long)trial);
@@ -468,7 +477,7 @@ static int requeue(Store *s, int64_t study, int64_t id, const char *params) {
   sqlite3_bind_int64(up, 1, id);
   sqlite3_bind_double(up, 2, now());
   status = step_done(s, up, "requeue trial");
-  if (status == HPO_OK) status = insert_trial(s, study, TRIAL_WAITING, params, NULL, NULL);
+  if (status == HPO_OK) status = insert_trial(s, study, TRIAL_WAITING, params, -1, NULL, NULL);
   if (status == HPO_OK) status = add_used(s, study, -1);
   return status;
 }
@@ -518,8 +527,9 @@ int store_trial_recover(Store *s, int64_t study, int64_t *count) {
 int store_trial_each(Store *s, int64_t study, StoreTrialFn fn, void *ud) {
   sqlite3_stmt *st;
   if (prepare(s, &st,
-              "SELECT id, number, state, params, value, metrics, reason, started, finished, pid"
-              " FROM trials WHERE study_id = ? ORDER BY number") != HPO_OK)
+              "SELECT id, number, state, params, value, metrics, reason, started, finished, pid,"
+              " retry_of, log_dir, malformed FROM trials WHERE study_id = ? ORDER BY number") !=
+      HPO_OK)
     return HPO_EINVAL;
   sqlite3_bind_int64(st, 1, study);
   int rc;
@@ -535,6 +545,9 @@ int store_trial_each(Store *s, int64_t study, StoreTrialFn fn, void *ud) {
         .started = column_real(st, 7),
         .finished = column_real(st, 8),
         .pid = sqlite3_column_int64(st, 9),
+        .retry_of = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 10),
+        .log_dir = (const char *)sqlite3_column_text(st, 11),
+        .malformed = sqlite3_column_int64(st, 12),
     };
     if (fn(&t, ud)) break;
   }

@@ -31,8 +31,21 @@ typedef struct {
   const char *values;        ///< JSON object of the final metrics, or NULL
   const char *reason;        ///< why it failed or was pruned, or NULL
   double started, finished;  ///< Unix seconds; NaN when not yet
-  int64_t pid;               ///< process that runs or ran it
+  int64_t pid;         ///< process that runs or ran it
+  int64_t retry_of;    ///< number of the failed trial this one retries, or -1
+  const char *log_dir; ///< directory of its logs, or NULL
+  int64_t malformed;   ///< report lines that could not be read
 } StoreTrial;
+
+/// How a trial ended, for store_trial_finish.
+typedef struct {
+  TrialState state;     ///< COMPLETE, PRUNED or FAILED
+  double value;         ///< NaN when there is none
+  const char *values;   ///< JSON object of the final metrics, or NULL
+  const char *reason;   ///< why it failed or was pruned, or NULL
+  const char *log_dir;  ///< the trial's directory of logs, or NULL
+  int64_t malformed;    ///< report lines that could not be read
+} StoreOutcome;
 
 typedef struct {
   int64_t trial_id, step;
@@ -71,12 +84,13 @@ int store_trial_start(Store *s, int64_t study, int64_t budget, const char *param
 /// store_trial_start: HPO_OK with its id, number and a malloc'd copy of its params, or
 /// HPO_ERANGE when none waits or the budget is used up.
 int store_trial_claim(Store *s, int64_t study, int64_t budget, int64_t *id, int64_t *number,
-                      char **params);
+                      char **params, int64_t *retry_of);
 /// Enqueue params to run before the sampler's next proposals (a WAITING trial).
-int store_trial_enqueue(Store *s, int64_t study, const char *params, int64_t *number);
-/// Finish a trial: state COMPLETE, PRUNED or FAILED; value may be NaN, values and reason NULL.
-int store_trial_finish(Store *s, int64_t trial, TrialState state, double value, const char *values,
-                       const char *reason);
+/// retry_of: the number of the failed trial it retries, or -1.
+int store_trial_enqueue(Store *s, int64_t study, const char *params, int64_t retry_of,
+                        int64_t *number);
+/// Finish a RUNNING trial; HPO_ERANGE if it is not running.
+int store_trial_finish(Store *s, int64_t trial, const StoreOutcome *o);
 /// Mark RUNNING trials of processes that no longer exist as FAILED ('interrupted') and
 /// enqueue their params again. *count gets how many.
 int store_trial_recover(Store *s, int64_t study, int64_t *count);

@@ -70,17 +70,17 @@ static void test_trial_lifecycle(void) {
   CHECK_INT(store_trial_start(s, study, 3, "{\"x\":1}", "state-0", 7, &id, &number), HPO_OK);
   CHECK_INT(number, 0);
   CHECK_INT(store_report_add(s, id, 1, "{\"loss\":0.5}"), HPO_OK);
-  CHECK_INT(store_trial_finish(s, id, TRIAL_COMPLETE, 0.25, "{\"loss\":0.25}", NULL), HPO_OK);
+  CHECK_INT(store_trial_finish(s, id, &(StoreOutcome){.state = TRIAL_COMPLETE, .value = 0.25, .values = "{\"loss\":0.25}", .reason = NULL}), HPO_OK);
   // Finishing twice is refused: a trial ends once.
-  CHECK_INT(store_trial_finish(s, id, TRIAL_FAILED, NAN, NULL, "again"), HPO_ERANGE);
+  CHECK_INT(store_trial_finish(s, id, &(StoreOutcome){.state = TRIAL_FAILED, .value = NAN, .values = NULL, .reason = "again"}), HPO_ERANGE);
   CHECK_INT(store_trial_start(s, study, 3, "{\"x\":2}", NULL, 0, &id, &number), HPO_OK);
   CHECK_INT(number, 1);
-  CHECK_INT(store_trial_finish(s, id, TRIAL_FAILED, NAN, NULL, "boom"), HPO_OK);
+  CHECK_INT(store_trial_finish(s, id, &(StoreOutcome){.state = TRIAL_FAILED, .value = NAN, .values = NULL, .reason = "boom"}), HPO_OK);
   CHECK_INT(store_trial_start(s, study, 3, "{\"x\":3}", NULL, 0, &id, &number), HPO_OK);
   // The budget of 3 counts the running trial: a fourth cannot start.
   int64_t id4, n4;
   CHECK_INT(store_trial_start(s, study, 3, "{\"x\":4}", NULL, 0, &id4, &n4), HPO_ERANGE);
-  CHECK_INT(store_trial_finish(s, id, TRIAL_PRUNED, 0.9, NULL, "pruned at step 2"), HPO_OK);
+  CHECK_INT(store_trial_finish(s, id, &(StoreOutcome){.state = TRIAL_PRUNED, .value = 0.9, .values = NULL, .reason = "pruned at step 2"}), HPO_OK);
   void *data;
   size_t len;
   CHECK_INT(store_sampler_state_get(s, study, &data, &len), HPO_OK);
@@ -126,13 +126,13 @@ static void test_recover_after_kill(void) {
   CHECK(strcmp(rows.reasons[3], "interrupted") == 0);
   CHECK_INT(rows.states[4], TRIAL_WAITING);
   // The budget ignores the interrupted trial, and claiming runs the queued params.
-  int64_t id, number;
+  int64_t id, number, retry_of;
   char *params;
-  CHECK_INT(store_trial_claim(s, study, 4, &id, &number, &params), HPO_OK);
+  CHECK_INT(store_trial_claim(s, study, 4, &id, &number, &params, &retry_of), HPO_OK);
   CHECK_INT(number, 4);
   CHECK(strcmp(params, "{\"x\":5}") == 0);
   free(params);
-  CHECK_INT(store_trial_claim(s, study, -1, &id, &number, &params), HPO_ERANGE);
+  CHECK_INT(store_trial_claim(s, study, -1, &id, &number, &params, &retry_of), HPO_ERANGE);
   int64_t counts[5], interrupted;
   store_trial_counts(s, study, counts, &interrupted);
   CHECK_INT(interrupted, 1);
@@ -147,7 +147,7 @@ static void test_recover_after_kill(void) {
   store_trial_counts(s, study, counts, &interrupted);
   CHECK_INT(interrupted, 2);
   CHECK_INT(counts[TRIAL_WAITING], 1);
-  CHECK_INT(store_trial_claim(s, study, 4, &id, &number, &params), HPO_OK);
+  CHECK_INT(store_trial_claim(s, study, 4, &id, &number, &params, &retry_of), HPO_OK);
   CHECK_INT(number, 5);
   free(params);
   CHECK_INT(store_trial_start(s, study, 4, "{}", NULL, 0, &id, &number), HPO_ERANGE);
