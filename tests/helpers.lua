@@ -104,6 +104,42 @@ function M.wait_for(pred, timeout)
   return pred()
 end
 
+--- Alive and not a zombie (an orphan's zombie may wait for a reaper that never comes here).
+function M.alive(pid)
+  local stat = M.read('/proc/' .. pid .. '/stat')
+  return stat ~= nil and stat:match('%) (%a)') ~= 'Z'
+end
+
+--- PIDs that trial fixtures wrote to <trials dir>/<number>/pids, for every trial.
+function M.trial_pids(trials_dir)
+  local pids = {}
+  for _, n in ipairs(M.ls(trials_dir)) do
+    local text = M.read(trials_dir .. '/' .. n .. '/pids') or ''
+    for pid in text:gmatch('%d+') do
+      pids[#pids + 1] = tonumber(pid)
+    end
+  end
+  return pids
+end
+
+--- A study file in dir that runs tests/functional/trials/<script> with argument {x}.
+function M.command_study(dir, script, fields)
+  local lines = {
+    'return hpo.study({',
+    "  name = 'cmd',",
+    '  space = { x = hpo.uniform(0, 1) },',
+    ("  run = { 'sh', %q, '{x}' },"):format(M.source .. '/tests/functional/trials/' .. script),
+    "  metric = 'loss',",
+    '  sampler = hpo.qmc({ seed = 1 }),',
+  }
+  for k, v in pairs(fields or {}) do
+    lines[#lines + 1] = ('  %s = %s,'):format(k, v)
+  end
+  lines[#lines + 1] = '})'
+  M.write(dir .. '/cmd.lua', table.concat(lines, '\n') .. '\n')
+  return dir .. '/cmd.lua'
+end
+
 --- Trials of the only study in a database, read through hpo.core.
 function M.trials(db)
   local core = require('hpo.core')

@@ -415,6 +415,9 @@ local function trials_root(path)
     os.remove(tmp)
     return tmp .. '.trials'
   end
+  if path:sub(1, 1) ~= '/' then
+    path = core.cwd() .. '/' .. path  -- stored with each trial: absolute
+  end
   return (path:gsub('%.db$', '')) .. '.trials'
 end
 
@@ -465,7 +468,7 @@ end
 -- A report line from a trial: store it, keep the last value of the metric.
 local function on_report(sess, t, ev)
   local report = not ev.overlong and util.json_decode(ev.line)
-  if type(report) ~= 'table' then
+  if type(report) ~= 'table' or report[1] ~= nil then  -- a report is a JSON object
     t.malformed = t.malformed + 1
     append(t.dir .. '/hpolua.log', ('malformed report line %d%s: %s\n'):format(
       t.lines + 1, ev.overlong and ' (too long, cut)' or '', ev.line:sub(1, 200)))

@@ -66,7 +66,7 @@ local function check_run(run, space, where)
       util.fail(where, "hpo.study: run[%d] must be a string, got %s", i, type(a))
     end
     a = tostring(a)
-    for name in a:gmatch('{([^}]*)}') do
+    for name in a:gmatch('{([%a_][%w_%.%-]*)}') do
       if not space.params[name] then
         util.fail(where, "hpo.study: run[%d] uses {%s}, which is not a parameter%s", i, name,
           util.suggest(name, space.names))

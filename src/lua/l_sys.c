@@ -46,6 +46,15 @@ static int l_sys_exepath(lua_State *L) {
   return 1;
 }
 
+/// core.cwd() -> the current working directory
+static int l_sys_cwd(lua_State *L) {
+  char buf[4096];
+  size_t size = sizeof buf;
+  if (uv_cwd(buf, &size) != 0) return 0;
+  lua_pushlstring(L, buf, size);
+  return 1;
+}
+
 /// core.mkdir_p(path) -> true | nil, message: create a directory and its parents
 static int l_sys_mkdir_p(lua_State *L) {
   size_t len;
@@ -109,6 +118,7 @@ void l_sys_register(lua_State *L) {
       {"isatty", l_sys_isatty},
       {"getpid", l_sys_getpid},
       {"exepath", l_sys_exepath},
+      {"cwd", l_sys_cwd},
       {"mkdir_p", l_sys_mkdir_p},
       {"trap_interrupt", l_sys_trap_interrupt},
       {"interrupted", l_sys_interrupted},

@@ -1,0 +1,223 @@
+-- Trials as subprocesses (DESIGN.md section 5): each fixture program in
+-- tests/functional/trials misbehaves in one way; the study records the right state and
+-- reason, keeps going, and leaves no process behind.
+local h = require('helpers')
+
+local function by_state(trials)
+  local n = {}
+  for _, t in ipairs(trials) do
+    n[t.state] = (n[t.state] or 0) + 1
+  end
+  return n
+end
+
+local function none_alive(dir)
+  for _, pid in ipairs(h.trial_pids(dir .. '/cmd.trials')) do
+    assert.is_false(h.alive(pid), 'process ' .. pid .. ' is still running')
+  end
+end
+
+-- Run the study with the fixture; returns the run result and the stored trials.
+local function run(script, fields, args)
+  local dir = h.tmpdir()
+  h.command_study(dir, script, fields)
+  local argv = { 'cmd.lua' }
+  for _, a in ipairs(args or {}) do
+    argv[#argv + 1] = a
+  end
+  local r = h.run(dir, argv)
+  local ok, trials = pcall(h.trials, dir .. '/cmd.db')
+  return r, ok and trials or {}, dir
+end
+
+describe('subprocess trials', function()
+  it('take the last report of the metric as the value, in parallel', function()
+    local r, trials, dir = run('report.sh', { trials = 6, parallel = 2 })
+    assert.are.equal(0, r.code, r.err)
+    assert.are.same({ COMPLETE = 6 }, by_state(trials))
+    for _, t in ipairs(trials) do
+      local x = require('cjson').decode(t.params).x
+      assert.near(x * x + 1 / 3, t.value, 1e-9)
+      assert.matches('trial ' .. t.number .. ' done', h.read(t.log_dir .. '/stdout.log'))
+    end
+    local store = assert(require('hpo.core').open_store(dir .. '/cmd.db', true))
+    assert.are.equal(18, #store:reports(store:studies()[1].id))
+    store:close()
+    none_alive(dir)
+    h.rmdir(dir)
+  end)
+
+  it('fail on a non-zero exit with the code and the last line of stderr', function()
+    local r, trials, dir = run('exit3.sh', { trials = 2 })
+    assert.are.equal(0, r.code)
+    assert.are.same({ FAILED = 2 }, by_state(trials))
+    assert.are.equal('exit code 3: could not load the data set', trials[1].reason)
+    h.rmdir(dir)
+  end)
+
+  it('fail on a crash with the signal', function()
+    local _, trials, dir = run('crash.sh', { trials = 1 })
+    assert.are.equal('killed by SIGSEGV: about to crash', trials[1].reason)
+    h.rmdir(dir)
+  end)
+
+  it('fail after their timeout, and are stopped', function()
+    local r, trials, dir = run('sleep.sh', { trials = 2, parallel = 2, timeout = 0.3 })
+    assert.are.equal(0, r.code)
+    assert.are.same({ FAILED = 2 }, by_state(trials))
+    assert.are.equal('timeout after 0.3 s', trials[1].reason)
+    none_alive(dir)
+    h.rmdir(dir)
+  end)
+
+  it('get SIGKILL after the grace period when they ignore SIGTERM', function()
+    local dir = h.tmpdir()
+    h.command_study(dir, 'ignore_term.sh', { trials = 1, timeout = 0.3, grace = 0.3 })
+    local t0 = os.time()
+    local r = h.run(dir, { 'cmd.lua' })
+    assert.are.equal(0, r.code)
+    assert.is_true(os.time() - t0 < 10)
+    local trials = h.trials(dir .. '/cmd.db')
+    assert.are.equal('timeout after 0.3 s', trials[1].reason)
+    none_alive(dir)
+    h.rmdir(dir)
+  end)
+
+  it('keep memory bounded when a trial floods stdout and writes a 10 MB line', function()
+    local r, trials, dir = run('flood.sh', { trials = 1 })
+    assert.are.equal(0, r.code, r.err)
+    assert.are.equal('COMPLETE', trials[1].state)
+    assert.are.equal(0.5, trials[1].value)
+    assert.are.equal(1, trials[1].malformed)  -- the overlong line
+    local f = io.open(trials[1].log_dir .. '/stdout.log', 'rb')
+    assert.are.equal(30000000, f:seek('end'))
+    f:close()
+    assert.matches('too long', h.read(trials[1].log_dir .. '/hpolua.log'))
+    h.rmdir(dir)
+  end)
+
+  it('log and count malformed report lines without failing', function()
+    local r, trials, dir = run('malformed.sh', { trials = 1 })
+    assert.are.equal(0, r.code)
+    assert.are.equal('COMPLETE', trials[1].state)
+    assert.are.equal(0.25, trials[1].value)
+    assert.are.equal(3, trials[1].malformed)
+    local log = h.read(trials[1].log_dir .. '/hpolua.log')
+    assert.matches('malformed report line 1: {"loss": 3', log)
+    assert.matches('not json at all', log)
+    assert.matches('%[3 malformed report lines%]', r.out)
+    h.rmdir(dir)
+  end)
+
+  it('kill a grandchild that outlives its trial', function()
+    local _, trials, dir = run('grandchild.sh', { trials = 2 })
+    assert.are.same({ COMPLETE = 2 }, by_state(trials))
+    assert.are.equal(2, #h.trial_pids(dir .. '/cmd.trials'))
+    none_alive(dir)
+    h.rmdir(dir)
+  end)
+
+  it('fail when no value is reported', function()
+    local _, trials, dir = run('noreport.sh', { trials = 1 })
+    assert.are.equal("no value: no report had the metric 'loss'", trials[1].reason)
+    h.rmdir(dir)
+  end)
+
+  it('are retried up to retries times', function()
+    local r, trials, dir = run('flaky.sh', { trials = 4, retries = 1 })
+    assert.are.equal(0, r.code)
+    -- Trial 0 fails once, its retry (trial 1) completes, and so on.
+    assert.are.same({ COMPLETE = 2, FAILED = 2 }, by_state(trials))
+    assert.are.equal('FAILED', trials[1].state)
+    assert.are.equal(0, trials[2].retry_of)
+    assert.are.equal(trials[1].params, trials[2].params)
+    assert.are.equal('COMPLETE', trials[2].state)
+    h.rmdir(dir)
+  end)
+
+  it('stop the study at once when the program does not exist', function()
+    local dir = h.tmpdir()
+    h.write(dir .. '/typo.lua', [[
+return hpo.study({
+  space = { x = hpo.uniform(0, 1) },
+  run = { 'pythn3', 'train.py', '--x={x}' },
+  trials = 10,
+})]])
+    local r = h.run(dir, { 'typo.lua' })
+    assert.are.equal(1, r.code)
+    assert.matches("cannot run 'pythn3': no such file or directory %(ENOENT%)", r.out)
+    assert.are.equal(1, #h.trials(dir .. '/typo.db'))
+    h.rmdir(dir)
+  end)
+
+  it('substitute parameters into argv and pass the trial environment', function()
+    local dir = h.tmpdir()
+    h.write(dir .. '/env.lua', [[
+return hpo.study({
+  space = { n = hpo.int(1, 3), act = hpo.choice({ 'relu', 'tanh' }) },
+  run = { 'sh', '-c', [=[printf '{"value": %s, "n": "%s", "env": "%s %s %s"}\n' "$1" "$2" ]=]
+    .. [=["$HPO_TRIAL" "$HPO_REPORT_FD" "$HPO_STUDY" >&3; test -d "$HPO_CHECKPOINT_DIR"]=],
+    'sh', '{n}', '--act={act}' },
+  trials = 2,
+})]])
+    local r = h.run(dir, { 'env.lua' })
+    assert.are.equal(0, r.code, r.out)
+    local trials = h.trials(dir .. '/env.db')
+    local cjson = require('cjson')
+    for _, t in ipairs(trials) do
+      assert.are.equal('COMPLETE', t.state, t.reason)
+      local p, m = cjson.decode(t.params), cjson.decode(t.values)
+      assert.are.equal(p.n, t.value)
+      assert.are.equal('--act=' .. p.act, m.n)
+      assert.are.equal(('%d 3 env'):format(t.number), m.env)
+    end
+    h.rmdir(dir)
+  end)
+
+  it('refuse a {name} that is not a parameter', function()
+    local dir = h.tmpdir()
+    h.write(dir .. '/bad.lua', [[
+return hpo.study({
+  space = { lr = hpo.uniform(0, 1) },
+  run = { 'python3', 'train.py', '--lr={lt}' },
+})]])
+    local r = h.run(dir, { 'bad.lua' })
+    assert.are.equal(2, r.code)
+    assert.matches("bad%.lua:3: hpo.study: run%[3%] uses {lt}, which is not a parameter %(did "
+      .. "you mean 'lr'%?%)", r.err)
+    h.rmdir(dir)
+  end)
+end)
+
+describe('a Lua objective with parallel > 1', function()
+  it('runs in hpolua workers, with reports and failures', function()
+    local dir = h.tmpdir()
+    h.write(dir .. '/par.lua', [[
+return hpo.study({
+  space = { x = hpo.uniform(-1, 1) },
+  objective = function(p, trial)
+    trial:report(0, { loss = p.x ^ 2 + 1 })
+    if p.x > 0.9 then error('too far') end
+    return { loss = p.x ^ 2 }
+  end,
+  metric = 'loss', parallel = 2, trials = 12,
+  sampler = hpo.random({ seed = 5 }),
+})]])
+    local r = h.run(dir, { 'par.lua' })
+    assert.are.equal(0, r.code, r.err)
+    local trials = h.trials(dir .. '/par.db')
+    assert.are.equal(12, #trials)
+    local cjson = require('cjson')
+    for _, t in ipairs(trials) do
+      local x = cjson.decode(t.params).x
+      if x > 0.9 then
+        assert.are.equal('FAILED', t.state)
+        assert.matches('^exit code 1: par%.lua:5: too far$', t.reason)
+      else
+        assert.are.equal('COMPLETE', t.state)
+        assert.near(x * x, t.value, 1e-12)
+      end
+    end
+    h.rmdir(dir)
+  end)
+end)

@@ -1,0 +1,4 @@
+#!/bin/sh
+echo '{"loss": 1}' >&3
+echo "about to crash" >&2
+kill -SEGV $$

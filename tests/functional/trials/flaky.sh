@@ -1,0 +1,9 @@
+#!/bin/sh
+# Fails the first time it runs for a trial number's params, then succeeds (retries).
+mark="flaky-$1.mark"
+if [ ! -e "$mark" ]; then
+  touch "$mark"
+  echo "transient failure" >&2
+  exit 1
+fi
+echo "{\"loss\": $1}" >&3

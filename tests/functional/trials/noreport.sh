@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "training finished, but I forgot to report"
