@@ -34,8 +34,11 @@ def trial_dir():
 
 
 def checkpoint_dir():
-    """A directory for the trial's checkpoints, or None outside hpolua."""
-    return os.environ.get("HPO_CHECKPOINT_DIR")
+    """A directory for the trial's checkpoints (created on first use), or None outside hpolua."""
+    path = os.environ.get("HPO_CHECKPOINT_DIR")
+    if path:
+        os.makedirs(path, exist_ok=True)
+    return path
 
 
 def report(**metrics):

@@ -447,8 +447,8 @@ end
 
 -- Why a subprocess trial failed, or nil when it gave a value.
 local function exit_reason(sess, t, ev, value)
-  local tail = read_tail(t.dir .. '/stderr.log')
   local function with_tail(s)
+    local tail = read_tail(t.dir .. '/stderr.log')
     return tail and (s .. ': ' .. tail) or s
   end
   if ev.timed_out then
@@ -515,7 +515,7 @@ local function run_pool(sess, opts)
         return false
       end
       t.dir = ('%s/%d'):format(root, t.number)
-      check(core.mkdir_p(t.dir .. '/checkpoint'))
+      check(core.mkdir_p(t.dir))
       t.metric, t.malformed, t.lines = study.metric or 'value', 0, 0
       local spec = command(sess, t)
       local ok, err, code = pool:spawn(t.id, spec)

@@ -20,6 +20,7 @@ end
 
 M.number = math.tointeger(env_number('HPO_TRIAL'))
 M.dir = os.getenv('HPO_TRIAL_DIR')
+-- HPO_CHECKPOINT_DIR is not created until a trial saves a checkpoint (mkdir -p it first).
 M.checkpoint_dir = os.getenv('HPO_CHECKPOINT_DIR')
 M.params = {}
 do

@@ -20,15 +20,29 @@ extern char **environ;
 
 typedef enum { TIMER_NONE, TIMER_TIMEOUT, TIMER_GRACE, TIMER_DRAIN } TimerPhase;
 
+struct Trial;
+
+// A trial's stdout or stderr: a pipe the pool drains into a log file, created on the first
+// byte, so a quiet trial costs no file at all and a loud one no memory.
+typedef struct {
+  uv_pipe_t pipe;
+  struct Trial *trial;
+  char *path;  // NULL: discard
+  int fd;      // -1 until the first byte
+  int done;
+} LogPipe;
+
 typedef struct Trial {
   Pool *pool;
   int64_t tag;
   uv_process_t proc;
   uv_pipe_t report;
+  LogPipe logs[2];
   uv_timer_t timer;
   TimerPhase phase;
-  int open_handles;  // freed when the last of proc, report and timer is closed
+  int open_handles;  // freed when the last of its five handles is closed
   int exited, eof, queued;
+  int streams;  // pipes (report, stdout, stderr) not yet at end of file
   int64_t exit_status;
   int term_signal, timed_out, stopped;
   uint64_t t0;
@@ -45,6 +59,7 @@ typedef struct EvNode {
 
 struct Pool {
   uv_loop_t loop;
+  char *prog_name, *prog_path;  // the last program looked up in PATH, and where it was
   PoolOptions opt;
   Trial *trials;  // trials whose exit event is not yet queued
   int running;
@@ -86,6 +101,10 @@ static void on_signal(uv_signal_t *h, int signum) {
 static void on_trial_handle_closed(uv_handle_t *h) {
   Trial *t = h->data;
   if (--t->open_handles == 0) {
+    for (int i = 0; i < 2; i++) {
+      if (t->logs[i].fd >= 0) close(t->logs[i].fd);
+      free(t->logs[i].path);
+    }
     free(t->buf);
     free(t);
   }
@@ -106,7 +125,7 @@ static void unlink_trial(Pool *p, Trial *t) {
 // Both the process exit and the end of its report pipe have been seen: queue the exit
 // event (after every report line) and let the handles go.
 static void maybe_finish(Trial *t) {
-  if (!t->exited || !t->eof || t->queued) return;
+  if (!t->exited || t->streams > 0 || t->queued) return;
   Pool *p = t->pool;
   t->queued = 1;
   EvNode *n = push_event(p, POOL_EV_EXIT, t->tag);
@@ -123,6 +142,7 @@ static void maybe_finish(Trial *t) {
   close_handle((uv_handle_t *)&t->timer);
   close_handle((uv_handle_t *)&t->proc);
   close_handle((uv_handle_t *)&t->report);
+  for (int i = 0; i < 2; i++) close_handle((uv_handle_t *)&t->logs[i].pipe);
 }
 
 static void emit_line(Trial *t, const char *s, size_t len, int overlong) {
@@ -141,8 +161,40 @@ static void end_of_reports(Trial *t) {
   if (t->len > 0 && !t->discarding) emit_line(t, t->buf, t->len, 0);  // a last unterminated line
   t->len = 0;
   t->eof = 1;
+  t->streams--;
   uv_read_stop((uv_stream_t *)&t->report);
   maybe_finish(t);
+}
+
+static void end_of_log(LogPipe *lp) {
+  if (lp->done) return;
+  lp->done = 1;
+  lp->trial->streams--;
+  uv_read_stop((uv_stream_t *)&lp->pipe);
+  maybe_finish(lp->trial);
+}
+
+static void on_log_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+  LogPipe *lp = (LogPipe *)s;  // pipe is the first member
+  if (nread < 0) {
+    end_of_log(lp);
+    return;
+  }
+  if (nread == 0 || !lp->path) return;
+  if (lp->fd < 0) lp->fd = open(lp->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (lp->fd < 0) return;  // cannot log: drop the output, keep the trial running
+  for (ssize_t off = 0; off < nread;) {
+    ssize_t w = write(lp->fd, buf->base + off, (size_t)(nread - off));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) break;
+    off += w;
+  }
+}
+
+// Every stream the pool still reads, at its end (the trial's leftovers did not let go).
+static void end_of_streams(Trial *t) {
+  for (int i = 0; i < 2; i++) end_of_log(&t->logs[i]);
+  end_of_reports(t);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
@@ -220,7 +272,7 @@ static void on_timer(uv_timer_t *h) {
       t->phase = TIMER_NONE;
       break;
     case TIMER_DRAIN:
-      end_of_reports(t);
+      end_of_streams(t);
       break;
     default: break;
   }
@@ -235,7 +287,7 @@ static void on_trial_exit(uv_process_t *proc, int64_t status, int term_signal) {
   kill(-proc->pid, SIGKILL);
   watchdog_remove(&t->pool->wd, proc->pid);
   uv_timer_stop(&t->timer);
-  if (!t->eof) {
+  if (t->streams > 0) {
     t->phase = TIMER_DRAIN;
     uv_timer_start(&t->timer, on_timer, DRAIN_MS, 0);
   }
@@ -263,89 +315,138 @@ static char **merged_env(const char *const *add) {
   return env;
 }
 
-static int open_log(const char *path) {
-  if (!path) return open("/dev/null", O_WRONLY | O_CLOEXEC);
-  return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+// The PATH a child would search: env_add's if it sets one, else ours.
+static const char *search_path(const char *const *add) {
+  for (size_t j = 0; add && add[j]; j++)
+    if (strncmp(add[j], "PATH=", 5) == 0) return add[j] + 5;
+  const char *p = getenv("PATH");
+  return p ? p : "/usr/local/bin:/usr/bin:/bin";
+}
+
+// Look a program up in PATH once per pool instead of letting every child's execvp walk
+// PATH again (a trial program is usually the same for the whole study). NULL: let execvp
+// search (not found here, or a name with a slash).
+static const char *resolve(Pool *p, const char *name, const char *const *env_add) {
+  if (strchr(name, '/')) return NULL;
+  if (p->prog_name && strcmp(p->prog_name, name) == 0) return p->prog_path;
+  const char *path = search_path(env_add);
+  char buf[4096];
+  for (const char *dir = path; dir && *dir;) {
+    const char *colon = strchr(dir, ':');
+    size_t n = colon ? (size_t)(colon - dir) : strlen(dir);
+    if (n > 0 && n + strlen(name) + 2 < sizeof buf) {
+      snprintf(buf, sizeof buf, "%.*s/%s", (int)n, dir, name);
+      if (access(buf, X_OK) == 0) {
+        char *nm = strdup(name), *pt = strdup(buf);
+        if (!nm || !pt) {
+          free(nm);
+          free(pt);
+          return NULL;
+        }
+        free(p->prog_name);
+        free(p->prog_path);
+        p->prog_name = nm;
+        p->prog_path = pt;
+        return pt;
+      }
+    }
+    dir = colon ? colon + 1 : NULL;
+  }
+  return NULL;
+}
+
+
+// A pipe whose write end the child gets and whose read end a libuv handle owns. The pipes
+// are plain pipes rather than libuv's socketpairs, so a trial can also open /dev/fd/3 by
+// name (as Lua's io.open does). Returns 0 or -errno; *child_fd gets the write end.
+static int make_pipe(uv_loop_t *loop, uv_pipe_t *h, void *data, int *child_fd) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
+  uv_pipe_init(loop, h, 0);
+  h->data = data;
+  int status = uv_pipe_open(h, fds[0]);
+  if (status != 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return status;
+  }
+  *child_fd = fds[1];
+  return 0;
 }
 
 int pool_spawn(Pool *p, int64_t tag, const PoolSpawn *spec) {
   if (!spec->argv || !spec->argv[0]) return UV_EINVAL;
-  int out = -1, err = -1, rep[2] = {-1, -1}, status;
+  int fds[3] = {-1, -1, -1}, status = 0, pipes = 0, spawned = 0;
   char **env = NULL;
   Trial *t = calloc(1, sizeof *t);
   if (!t) return UV_ENOMEM;
   t->pool = p;
   t->tag = tag;
-  out = open_log(spec->stdout_path);
-  err = open_log(spec->stderr_path);
-  if (out < 0 || err < 0) {
-    status = -errno;
-    snprintf(p->err, sizeof p->err, "cannot open a trial log: %s", strerror(errno));
-    goto error;
+  const char *paths[2] = {spec->stdout_path, spec->stderr_path};
+  for (int i = 0; i < 2; i++) {
+    t->logs[i].trial = t;
+    t->logs[i].fd = -1;
+    t->logs[i].path = paths[i] ? strdup(paths[i]) : NULL;
   }
-  // A plain pipe rather than libuv's socketpair: a trial can then also open /dev/fd/3 by
-  // name (Lua's io.open), not only write to the descriptor.
-  if (pipe2(rep, O_CLOEXEC) != 0) {
-    status = -errno;
-    goto error;
+  // Handles from here on are freed through their close callbacks (open_handles).
+  status = make_pipe(&p->loop, &t->report, t, &fds[0]);
+  if (status == 0) pipes++;
+  for (int i = 0; i < 2 && status == 0; i++) {
+    status = make_pipe(&p->loop, &t->logs[i].pipe, t, &fds[1 + i]);
+    if (status == 0) pipes++;
   }
-  env = merged_env(spec->env_add);
-  if (!env) {
-    status = UV_ENOMEM;
-    goto error;
+  env = status == 0 ? merged_env(spec->env_add) : NULL;
+  if (status == 0 && !env) status = UV_ENOMEM;
+  if (status == 0) {
+    uv_stdio_container_t stdio[4];
+    stdio[0].flags = UV_IGNORE;
+    stdio[1].flags = UV_INHERIT_FD;
+    stdio[1].data.fd = fds[1];
+    stdio[2].flags = UV_INHERIT_FD;
+    stdio[2].data.fd = fds[2];
+    stdio[3].flags = UV_INHERIT_FD;
+    stdio[3].data.fd = fds[0];
+    uv_process_options_t o = {
+        .exit_cb = on_trial_exit,
+        .args = (char **)spec->argv,
+        .env = env,
+        .cwd = spec->cwd,
+        // A session and process group of its own, so the whole tree can be signalled and
+        // the terminal's Ctrl-C reaches hpolua only.
+        .flags = UV_PROCESS_DETACHED,
+        .stdio_count = 4,
+        .stdio = stdio,
+    };
+    const char *file = resolve(p, spec->argv[0], spec->env_add);
+    o.file = file ? file : spec->argv[0];
+    t->t0 = uv_hrtime();
+    t->proc.data = t;
+    status = uv_spawn(&p->loop, &t->proc, &o);
+    spawned = 1;  // even a failed uv_spawn leaves a handle to close
   }
-  uv_pipe_init(&p->loop, &t->report, 0);
-  t->report.data = t;
-  t->open_handles = 1;
-  uv_stdio_container_t stdio[4];
-  stdio[0].flags = UV_IGNORE;
-  stdio[1].flags = UV_INHERIT_FD;
-  stdio[1].data.fd = out;
-  stdio[2].flags = UV_INHERIT_FD;
-  stdio[2].data.fd = err;
-  stdio[3].flags = UV_INHERIT_FD;
-  stdio[3].data.fd = rep[1];
-  uv_process_options_t o = {
-      .exit_cb = on_trial_exit,
-      .file = spec->argv[0],
-      .args = (char **)spec->argv,
-      .env = env,
-      .cwd = spec->cwd,
-      // A session and process group of its own, so the whole tree can be signalled and the
-      // terminal's Ctrl-C reaches hpolua only.
-      .flags = UV_PROCESS_DETACHED,
-      .stdio_count = 4,
-      .stdio = stdio,
-  };
-  t->t0 = uv_hrtime();
-  status = uv_spawn(&p->loop, &t->proc, &o);
   free(env);
-  env = NULL;
-  close(out);
-  close(err);
-  close(rep[1]);
-  out = err = rep[1] = -1;
-  int open_status = uv_pipe_open(&t->report, rep[0]);
-  if (open_status == 0) rep[0] = -1;  // the handle owns it now
-  if (status == 0 && open_status != 0) {
-    kill(-t->proc.pid, SIGKILL);  // cannot read its reports: do not leave it running
-    status = open_status;
-  }
-  if (rep[0] >= 0) close(rep[0]);
+  for (int i = 0; i < 3; i++)
+    if (fds[i] >= 0) close(fds[i]);
   if (status != 0) {
     // libuv reports a failed exec (ENOENT, EACCES) here; the handles still need closing.
-    t->open_handles = 2;
-    t->proc.data = t;
-    close_handle((uv_handle_t *)&t->proc);
-    close_handle((uv_handle_t *)&t->report);
+    uv_pipe_t *hs[3] = {&t->report, &t->logs[0].pipe, &t->logs[1].pipe};
+    t->open_handles = pipes + spawned;
+    if (t->open_handles == 0) {
+      for (int i = 0; i < 2; i++) free(t->logs[i].path);
+      free(t);
+      return status;
+    }
+    for (int i = 0; i < pipes; i++) close_handle((uv_handle_t *)hs[i]);
+    if (spawned) close_handle((uv_handle_t *)&t->proc);
     return status;
   }
-  t->proc.data = t;
-  t->open_handles = 3;
+  t->open_handles = 5;
+  t->streams = 3;
   uv_timer_init(&p->loop, &t->timer);
   t->timer.data = t;
   watchdog_add(&p->wd, t->proc.pid);
   uv_read_start((uv_stream_t *)&t->report, on_alloc, on_read);
+  for (int i = 0; i < 2; i++) uv_read_start((uv_stream_t *)&t->logs[i].pipe, on_alloc, on_log_read);
   if (spec->timeout_ms > 0) {
     t->phase = TIMER_TIMEOUT;
     uv_timer_start(&t->timer, on_timer, (uint64_t)spec->timeout_ms, 0);
@@ -354,15 +455,6 @@ int pool_spawn(Pool *p, int64_t tag, const PoolSpawn *spec) {
   p->trials = t;
   p->running++;
   return 0;
-
-error:
-  if (out >= 0) close(out);
-  if (err >= 0) close(err);
-  if (rep[0] >= 0) close(rep[0]);
-  if (rep[1] >= 0) close(rep[1]);
-  free(env);
-  free(t);
-  return status;
 }
 
 static Trial *find(Pool *p, int64_t tag) {
@@ -477,5 +569,7 @@ void pool_close(Pool *p) {
   uv_run(&p->loop, UV_RUN_DEFAULT);
   uv_loop_close(&p->loop);
   watchdog_stop(&p->wd);
+  free(p->prog_name);
+  free(p->prog_path);
   free(p);
 }

@@ -55,23 +55,32 @@ static int l_sys_cwd(lua_State *L) {
   return 1;
 }
 
+// mkdir -p: the directory itself first (its parents usually exist), then its parents.
+static int mkdir_parents(char *p, size_t len) {
+  if (mkdir(p, 0755) == 0 || errno == EEXIST) return 0;
+  if (errno != ENOENT) return -1;
+  size_t cut = len;
+  while (cut > 0 && p[cut - 1] != '/') cut--;
+  while (cut > 0 && p[cut - 1] == '/') cut--;
+  if (cut == 0) return -1;
+  p[cut] = '\0';
+  int r = mkdir_parents(p, cut);
+  p[cut] = '/';
+  if (r != 0) return r;
+  return mkdir(p, 0755) == 0 || errno == EEXIST ? 0 : -1;
+}
+
 /// core.mkdir_p(path) -> true | nil, message: create a directory and its parents
 static int l_sys_mkdir_p(lua_State *L) {
   size_t len;
   const char *path = luaL_checklstring(L, 1, &len);
-  luaL_Buffer b;
-  char *p = luaL_buffinitsize(L, &b, len + 1);
+  char *p = lua_newuserdatauv(L, len + 1, 0);
   memcpy(p, path, len + 1);
-  for (size_t i = 1; i <= len; i++) {
-    if (p[i] != '/' && p[i] != '\0') continue;
-    char c = p[i];
-    p[i] = '\0';
-    if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-      lua_pushnil(L);
-      lua_pushfstring(L, "cannot create %s: %s", p, strerror(errno));
-      return 2;
-    }
-    p[i] = c;
+  while (len > 1 && p[len - 1] == '/') p[--len] = '\0';
+  if (mkdir_parents(p, len) != 0) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "cannot create %s: %s", path, strerror(errno));
+    return 2;
   }
   lua_pushboolean(L, 1);
   return 1;

@@ -156,7 +156,8 @@ return hpo.study({
 return hpo.study({
   space = { n = hpo.int(1, 3), act = hpo.choice({ 'relu', 'tanh' }) },
   run = { 'sh', '-c', [=[printf '{"value": %s, "n": "%s", "env": "%s %s %s"}\n' "$1" "$2" ]=]
-    .. [=["$HPO_TRIAL" "$HPO_REPORT_FD" "$HPO_STUDY" >&3; test -d "$HPO_CHECKPOINT_DIR"]=],
+    .. [=["$HPO_TRIAL" "$HPO_REPORT_FD" "$HPO_STUDY" >&3; test -d "$HPO_TRIAL_DIR"; ]=]
+    .. [=[test "$HPO_CHECKPOINT_DIR" = "$HPO_TRIAL_DIR/checkpoint"]=],
     'sh', '{n}', '--act={act}' },
   trials = 2,
 })]])
