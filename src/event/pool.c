@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,12 +37,12 @@ typedef struct {
 typedef struct Trial {
   Pool *pool;
   int64_t tag;
-  uv_process_t proc;
+  pid_t pid;  // the trial's process, leader of its process group
   uv_pipe_t report;
   LogPipe logs[2];
   uv_timer_t timer;
   TimerPhase phase;
-  int open_handles;  // freed when the last of its five handles is closed
+  int open_handles;  // freed when the last of its four handles is closed
   int exited, eof, queued;
   int streams;  // pipes (report, stdout, stderr) not yet at end of file
   int64_t exit_status;
@@ -66,6 +68,7 @@ struct Pool {
   EvNode *head, *tail;
   uv_signal_t sig[2];
   int nsig;
+  uv_signal_t chld;  // SIGCHLD: reap trials
   uv_timer_t wait;
   int waited;
   Watchdog wd;
@@ -140,7 +143,6 @@ static void maybe_finish(Trial *t) {
   unlink_trial(p, t);
   uv_timer_stop(&t->timer);
   close_handle((uv_handle_t *)&t->timer);
-  close_handle((uv_handle_t *)&t->proc);
   close_handle((uv_handle_t *)&t->report);
   for (int i = 0; i < 2; i++) close_handle((uv_handle_t *)&t->logs[i].pipe);
 }
@@ -255,7 +257,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
 }
 
 static void signal_group(Trial *t, int sig) {
-  if (t->proc.pid > 0) kill(-t->proc.pid, sig);
+  if (t->pid > 0) kill(-t->pid, sig);
 }
 
 static void on_timer(uv_timer_t *h) {
@@ -278,20 +280,35 @@ static void on_timer(uv_timer_t *h) {
   }
 }
 
-static void on_trial_exit(uv_process_t *proc, int64_t status, int term_signal) {
-  Trial *t = proc->data;
+static void on_trial_exit(Trial *t, int wstatus) {
   t->exited = 1;
-  t->exit_status = status;
-  t->term_signal = term_signal;
+  t->exit_status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 0;
+  t->term_signal = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
   // Nothing of a trial outlives it: whatever it left in its process group goes too.
-  kill(-proc->pid, SIGKILL);
-  watchdog_remove(&t->pool->wd, proc->pid);
+  kill(-t->pid, SIGKILL);
+  watchdog_remove(&t->pool->wd, t->pid);
   uv_timer_stop(&t->timer);
   if (t->streams > 0) {
     t->phase = TIMER_DRAIN;
     uv_timer_start(&t->timer, on_timer, DRAIN_MS, 0);
   }
   maybe_finish(t);
+}
+
+// SIGCHLD: reap the trials that exited. Only our own children are waited for, so a
+// child that other code in this process started (os.execute) is left to that code.
+static void on_sigchld(uv_signal_t *h, int signum) {
+  (void)signum;
+  Pool *p = h->data;
+  for (Trial *t = p->trials, *next; t; t = next) {
+    next = t->next;  // on_trial_exit may unlink t
+    if (t->exited) continue;
+    int wstatus;
+    pid_t r;
+    do r = waitpid(t->pid, &wstatus, WNOHANG);
+    while (r < 0 && errno == EINTR);
+    if (r == t->pid) on_trial_exit(t, wstatus);
+  }
 }
 
 // environ with env_add's names replaced or added; pointers only, nothing copied.
@@ -370,13 +387,47 @@ static int make_pipe(uv_loop_t *loop, uv_pipe_t *h, void *data, int *child_fd) {
     close(fds[1]);
     return status;
   }
-  *child_fd = fds[1];
+  // Above the descriptors the child gets (0-3), so that its dup2 always copies and so
+  // clears close-on-exec.
+  int high = fcntl(fds[1], F_DUPFD_CLOEXEC, 10);
+  close(fds[1]);
+  if (high < 0) return -errno;
+  *child_fd = high;
   return 0;
+}
+
+// Start the program with posix_spawn, which glibc runs as a vfork-like clone: unlike fork(),
+// it copies none of hpolua's page tables, the largest cost of starting a short trial.
+// fds: the child's ends of the report, stdout and stderr pipes. Returns 0 or -errno.
+static int spawn_process(pid_t *pid, const char *file, const PoolSpawn *spec, char **env,
+                         const int fds[3]) {
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t at;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&at);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, fds[2], 2);
+  posix_spawn_file_actions_adddup2(&fa, fds[0], 3);
+  if (spec->cwd) posix_spawn_file_actions_addchdir_np(&fa, spec->cwd);
+  // A session and process group of its own, so the whole tree can be signalled and the
+  // terminal's Ctrl-C reaches hpolua only; default signal handling and no blocked signals.
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&at, &none);
+  posix_spawnattr_setsigdefault(&at, &all);
+  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+                                    POSIX_SPAWN_SETSIGDEF);
+  int r = posix_spawn(pid, file, &fa, &at, (char *const *)spec->argv, env);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&at);
+  return -r;
 }
 
 int pool_spawn(Pool *p, int64_t tag, const PoolSpawn *spec) {
   if (!spec->argv || !spec->argv[0]) return UV_EINVAL;
-  int fds[3] = {-1, -1, -1}, status = 0, pipes = 0, spawned = 0;
+  int fds[3] = {-1, -1, -1}, status = 0, pipes = 0;
   char **env = NULL;
   Trial *t = calloc(1, sizeof *t);
   if (!t) return UV_ENOMEM;
@@ -397,54 +448,32 @@ int pool_spawn(Pool *p, int64_t tag, const PoolSpawn *spec) {
   }
   env = status == 0 ? merged_env(spec->env_add) : NULL;
   if (status == 0 && !env) status = UV_ENOMEM;
-  if (status == 0) {
-    uv_stdio_container_t stdio[4];
-    stdio[0].flags = UV_IGNORE;
-    stdio[1].flags = UV_INHERIT_FD;
-    stdio[1].data.fd = fds[1];
-    stdio[2].flags = UV_INHERIT_FD;
-    stdio[2].data.fd = fds[2];
-    stdio[3].flags = UV_INHERIT_FD;
-    stdio[3].data.fd = fds[0];
-    uv_process_options_t o = {
-        .exit_cb = on_trial_exit,
-        .args = (char **)spec->argv,
-        .env = env,
-        .cwd = spec->cwd,
-        // A session and process group of its own, so the whole tree can be signalled and
-        // the terminal's Ctrl-C reaches hpolua only.
-        .flags = UV_PROCESS_DETACHED,
-        .stdio_count = 4,
-        .stdio = stdio,
-    };
-    const char *file = resolve(p, spec->argv[0], spec->env_add);
-    o.file = file ? file : spec->argv[0];
-    t->t0 = uv_hrtime();
-    t->proc.data = t;
-    status = uv_spawn(&p->loop, &t->proc, &o);
-    spawned = 1;  // even a failed uv_spawn leaves a handle to close
+  const char *file = status == 0 ? resolve(p, spec->argv[0], spec->env_add) : NULL;
+  if (status == 0 && !file) {
+    if (strchr(spec->argv[0], '/')) file = spec->argv[0];
+    else status = UV_ENOENT;
   }
+  if (status == 0) status = spawn_process(&t->pid, file, spec, env, fds);
   free(env);
   for (int i = 0; i < 3; i++)
     if (fds[i] >= 0) close(fds[i]);
   if (status != 0) {
-    // libuv reports a failed exec (ENOENT, EACCES) here; the handles still need closing.
     uv_pipe_t *hs[3] = {&t->report, &t->logs[0].pipe, &t->logs[1].pipe};
-    t->open_handles = pipes + spawned;
-    if (t->open_handles == 0) {
+    t->open_handles = pipes;
+    if (pipes == 0) {
       for (int i = 0; i < 2; i++) free(t->logs[i].path);
       free(t);
       return status;
     }
     for (int i = 0; i < pipes; i++) close_handle((uv_handle_t *)hs[i]);
-    if (spawned) close_handle((uv_handle_t *)&t->proc);
     return status;
   }
-  t->open_handles = 5;
+  t->t0 = uv_hrtime();
+  t->open_handles = 4;
   t->streams = 3;
   uv_timer_init(&p->loop, &t->timer);
   t->timer.data = t;
-  watchdog_add(&p->wd, t->proc.pid);
+  watchdog_add(&p->wd, t->pid);
   uv_read_start((uv_stream_t *)&t->report, on_alloc, on_read);
   for (int i = 0; i < 2; i++) uv_read_start((uv_stream_t *)&t->logs[i].pipe, on_alloc, on_log_read);
   if (spec->timeout_ms > 0) {
@@ -505,6 +534,9 @@ int pool_new(Pool **out, const PoolOptions *opt) {
   }
   uv_timer_init(&p->loop, &p->wait);
   p->wait.data = p;
+  uv_signal_init(&p->loop, &p->chld);
+  p->chld.data = p;
+  uv_signal_start(&p->chld, on_sigchld, SIGCHLD);
   if (p->opt.signals) {
     const int sigs[2] = {SIGINT, SIGTERM};
     for (int i = 0; i < 2; i++) {
@@ -566,6 +598,7 @@ void pool_close(Pool *p) {
   while (pop_event(p, &ev)) pool_event_clear(&ev);
   for (int i = 0; i < p->nsig; i++) uv_close((uv_handle_t *)&p->sig[i], on_pool_handle_closed);
   uv_close((uv_handle_t *)&p->wait, on_pool_handle_closed);
+  uv_close((uv_handle_t *)&p->chld, on_pool_handle_closed);
   uv_run(&p->loop, UV_RUN_DEFAULT);
   uv_loop_close(&p->loop);
   watchdog_stop(&p->wd);
