@@ -154,3 +154,25 @@ return hpo.study({
     h.rmdir(dir)
   end)
 end)
+
+describe('examples/sklearn/study.lua', function()
+  it('tunes a scikit-learn MLP in Python trials, two at a time', function()
+    local dir = h.tmpdir()
+    assert(os.execute(('cp -r %s/examples/sklearn %s/examples/python %s/'):format(
+      h.quote(h.source), h.quote(h.source), h.quote(dir))))
+    -- Debian's python3 (with python3-sklearn) before any other on PATH.
+    local r = h.run(dir .. '/sklearn', { 'study.lua', '--trials', '4' },
+      { PATH = '/usr/bin:/bin:' .. os.getenv('PATH') })
+    assert.are.equal(0, r.code, r.out .. r.err)
+    local trials = h.trials(dir .. '/sklearn/digits-mlp.db')
+    assert.are.equal(4, #trials)
+    for _, t in ipairs(trials) do
+      assert.are.equal('COMPLETE', t.state, t.reason)
+      assert.is_true(t.value > 0 and t.value < 3)  -- a log loss over 10 classes
+    end
+    local store = assert(require('hpo.core').open_store(dir .. '/sklearn/digits-mlp.db', true))
+    assert.are.equal(60, #store:reports(store:studies()[1].id))  -- 15 epochs each
+    store:close()
+    h.rmdir(dir)
+  end)
+end)
