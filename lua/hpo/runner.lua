@@ -561,6 +561,12 @@ local function run_pool(sess, opts)
       local t = running[ev.tag]
       running[ev.tag], nrunning = nil, nrunning - 1
       study.running[ev.tag] = nil
+      -- Start the next trial before recording this one: its slot is not left idle while
+      -- storage and the sampler catch up (the sampler sees it as running, as with any
+      -- parallel trial).
+      if more and study.parallel > 1 then
+        more = refill()
+      end
       if not on_exit(sess, t, ev) then
         stopping = true
         interrupt_all(true)  -- max_failures: the study stops now
