@@ -52,12 +52,14 @@ describe('subprocess trials', function()
     assert.are.equal(0, r.code)
     assert.are.same({ FAILED = 2 }, by_state(trials))
     assert.are.equal('exit code 3: could not load the data set', trials[1].reason)
+    none_alive(dir)
     h.rmdir(dir)
   end)
 
   it('fail on a crash with the signal', function()
     local _, trials, dir = run('crash.sh', { trials = 1 })
     assert.are.equal('killed by SIGSEGV: about to crash', trials[1].reason)
+    none_alive(dir)
     h.rmdir(dir)
   end)
 
@@ -93,6 +95,7 @@ describe('subprocess trials', function()
     assert.are.equal(30000000, f:seek('end'))
     f:close()
     assert.matches('too long', h.read(trials[1].log_dir .. '/hpolua.log'))
+    none_alive(dir)
     h.rmdir(dir)
   end)
 
@@ -106,6 +109,7 @@ describe('subprocess trials', function()
     assert.matches('malformed report line 1: {"loss": 3', log)
     assert.matches('not json at all', log)
     assert.matches('%[3 malformed report lines%]', r.out)
+    none_alive(dir)
     h.rmdir(dir)
   end)
 
@@ -120,6 +124,7 @@ describe('subprocess trials', function()
   it('fail when no value is reported', function()
     local _, trials, dir = run('noreport.sh', { trials = 1 })
     assert.are.equal("no value: no report had the metric 'loss'", trials[1].reason)
+    none_alive(dir)
     h.rmdir(dir)
   end)
 
@@ -132,6 +137,7 @@ describe('subprocess trials', function()
     assert.are.equal(0, trials[2].retry_of)
     assert.are.equal(trials[1].params, trials[2].params)
     assert.are.equal('COMPLETE', trials[2].state)
+    none_alive(dir)
     h.rmdir(dir)
   end)
 
@@ -147,6 +153,7 @@ return hpo.study({
     assert.are.equal(1, r.code)
     assert.matches("cannot run 'pythn3': no such file or directory %(ENOENT%)", r.out)
     assert.are.equal(1, #h.trials(dir .. '/typo.db'))
+    none_alive(dir)
     h.rmdir(dir)
   end)
 
@@ -172,6 +179,7 @@ return hpo.study({
       assert.are.equal('--act=' .. p.act, m.n)
       assert.are.equal(('%d 3 env'):format(t.number), m.env)
     end
+    none_alive(dir)
     h.rmdir(dir)
   end)
 
@@ -186,6 +194,7 @@ return hpo.study({
     assert.are.equal(2, r.code)
     assert.matches("bad%.lua:3: hpo.study: run%[3%] uses {lt}, which is not a parameter %(did "
       .. "you mean 'lr'%?%)", r.err)
+    none_alive(dir)
     h.rmdir(dir)
   end)
 end)
@@ -219,6 +228,7 @@ return hpo.study({
         assert.near(x * x, t.value, 1e-12)
       end
     end
+    none_alive(dir)
     h.rmdir(dir)
   end)
 end)

@@ -1,5 +1,6 @@
 #!/bin/sh
 # Fails the first time it runs for a trial number's params, then succeeds (retries).
+echo $$ >> "$HPO_TRIAL_DIR/pids"
 mark="flaky-$1.mark"
 if [ ! -e "$mark" ]; then
   touch "$mark"
