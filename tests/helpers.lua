@@ -122,6 +122,21 @@ function M.trial_pids(trials_dir)
   return pids
 end
 
+--- Assert that no process a fixture trial recorded in its pids file is still running.
+function M.assert_none_alive(trials_dir)
+  for _, pid in ipairs(M.trial_pids(trials_dir)) do
+    assert(not M.alive(pid), 'trial process ' .. pid .. ' is still running')
+  end
+end
+
+--- Wait for the process spawned in dir to exit; returns its exit status.
+function M.wait_exit(dir, timeout)
+  assert(M.wait_for(function()
+    return M.exit_code(dir) ~= nil
+  end, timeout or 20), 'hpolua did not exit')
+  return M.exit_code(dir)
+end
+
 --- A study file in dir that runs tests/functional/trials/<script> with argument {x}.
 function M.command_study(dir, script, fields)
   local lines = {

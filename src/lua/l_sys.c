@@ -37,23 +37,20 @@ static int l_sys_getpid(lua_State *L) {
   return 1;
 }
 
-/// core.exepath() -> absolute path of the running executable
-static int l_sys_exepath(lua_State *L) {
+// Push the path a libuv getter (uv_exepath, uv_cwd) writes; nothing when it fails.
+static int push_uv_path(lua_State *L, int (*get)(char *, size_t *)) {
   char buf[4096];
   size_t size = sizeof buf;
-  if (uv_exepath(buf, &size) != 0) return 0;
+  if (get(buf, &size) != 0) return 0;
   lua_pushlstring(L, buf, size);
   return 1;
 }
 
+/// core.exepath() -> absolute path of the running executable
+static int l_sys_exepath(lua_State *L) { return push_uv_path(L, uv_exepath); }
+
 /// core.cwd() -> the current working directory
-static int l_sys_cwd(lua_State *L) {
-  char buf[4096];
-  size_t size = sizeof buf;
-  if (uv_cwd(buf, &size) != 0) return 0;
-  lua_pushlstring(L, buf, size);
-  return 1;
-}
+static int l_sys_cwd(lua_State *L) { return push_uv_path(L, uv_cwd); }
 
 // mkdir -p: the directory itself first (its parents usually exist), then its parents.
 static int mkdir_parents(char *p, size_t len) {

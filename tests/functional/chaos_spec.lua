@@ -13,9 +13,7 @@ local function states(trials)
 end
 
 local function none_alive(dir)
-  for _, pid in ipairs(h.trial_pids(dir .. '/cmd.trials')) do
-    assert.is_false(h.alive(pid), 'trial process ' .. pid .. ' is still running')
-  end
+  h.assert_none_alive(dir .. '/cmd.trials')
 end
 
 local function running_count(db)
@@ -47,9 +45,7 @@ describe('kill -9 of hpolua with 4 trials running', function()
       end, 60), 'never had 4 running trials')
       local before = h.trials(db)
       os.execute('kill -9 ' .. pid)
-      assert.is_true(h.wait_for(function()
-        return h.exit_code(dir) ~= nil
-      end, 10))
+      h.wait_exit(dir, 10)
       -- The watchdog stops the orphaned trials.
       assert.is_true(h.wait_for(function()
         for _, p in ipairs(h.trial_pids(dir .. '/cmd.trials')) do
@@ -94,10 +90,7 @@ describe('Ctrl-C with subprocess trials running', function()
       return running == 2 and done >= 2
     end, 60))
     os.execute('kill -INT ' .. pid)
-    assert.is_true(h.wait_for(function()
-      return h.exit_code(dir) ~= nil
-    end, 20))
-    assert.are.equal(130, h.exit_code(dir))
+    assert.are.equal(130, h.wait_exit(dir, 20))
     local out = h.read(dir .. '/bg.out')
     assert.matches('SIGINT: no new trials; waiting up to 5 s for 2 running', out)
     local n = states(h.trials(db))
@@ -124,10 +117,7 @@ describe('Ctrl-C with subprocess trials running', function()
         h.sleep(0.1)
         os.execute('kill -INT ' .. pid)
       end
-      assert.is_true(h.wait_for(function()
-        return h.exit_code(dir) ~= nil
-      end, 20))
-      assert.are.equal(130, h.exit_code(dir))
+      assert.are.equal(130, h.wait_exit(dir, 20))
       local trials = h.trials(db)
       local n = states(trials)
       assert.are.equal(2, n.FAILED)

@@ -12,9 +12,7 @@ local function by_state(trials)
 end
 
 local function none_alive(dir)
-  for _, pid in ipairs(h.trial_pids(dir .. '/cmd.trials')) do
-    assert.is_false(h.alive(pid), 'process ' .. pid .. ' is still running')
-  end
+  h.assert_none_alive(dir .. '/cmd.trials')
 end
 
 -- Run the study with the fixture; returns the run result and the stored trials.

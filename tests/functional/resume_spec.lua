@@ -29,10 +29,7 @@ describe('hpolua resume', function()
       return ok and count(trials, 'COMPLETE') >= 8
     end, 60))
     os.execute('kill -9 ' .. pid)
-    assert.is_true(h.wait_for(function()
-      return h.exit_code(dir) ~= nil
-    end, 10))
-    assert.are.equal(137, h.exit_code(dir))
+    assert.are.equal(137, h.wait_exit(dir, 10))
     local before = h.trials(db)
     local finished = {}
     for _, t in ipairs(before) do
@@ -78,10 +75,7 @@ describe('hpolua resume', function()
       return ok and count(trials, 'COMPLETE') >= 3
     end, 60))
     os.execute('kill -INT ' .. pid)
-    assert.is_true(h.wait_for(function()
-      return h.exit_code(dir) ~= nil
-    end, 20))
-    assert.are.equal(130, h.exit_code(dir))
+    assert.are.equal(130, h.wait_exit(dir, 20))
     local out = h.read(dir .. '/bg.out')
     assert.matches("study 'slow': interrupted; run it again to resume", out)
     local trials = h.trials(db)
