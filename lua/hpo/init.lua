@@ -21,6 +21,7 @@ M.choice = space.choice
 M.random = sampler.random
 M.qmc = sampler.qmc
 M.grid = sampler.grid
+M.tpe = require('hpo.tpe').tpe
 
 --- Define a study; see README.md for the fields. In a study file: return hpo.study({...}).
 M.study = study.new

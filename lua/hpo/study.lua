@@ -145,7 +145,7 @@ function M.new(def)
   end
   s.trials = def.trials
   s.max_failures = positive(def, 'max_failures', 20, where)
-  s.sampler = def.sampler or require('hpo.sampler').random()
+  s.sampler = def.sampler or require('hpo.tpe').tpe()
   if type(s.sampler.ask) ~= 'function' then
     util.fail(where, 'hpo.study: sampler must have an ask(self, study) method')
   end

@@ -477,6 +477,7 @@ int pool_spawn(Pool *p, int64_t tag, const PoolSpawn *spec) {
   uv_read_start((uv_stream_t *)&t->report, on_alloc, on_read);
   for (int i = 0; i < 2; i++) uv_read_start((uv_stream_t *)&t->logs[i].pipe, on_alloc, on_log_read);
   if (spec->timeout_ms > 0) {
+    uv_update_time(&p->loop);  // timers count from the loop's cached time: refresh it
     t->phase = TIMER_TIMEOUT;
     uv_timer_start(&t->timer, on_timer, (uint64_t)spec->timeout_ms, 0);
   }
@@ -499,6 +500,7 @@ int pool_stop(Pool *p, int64_t tag) {
   if (t->phase == TIMER_GRACE) return 0;  // already stopping
   signal_group(t, SIGTERM);
   t->phase = TIMER_GRACE;
+  uv_update_time(&p->loop);
   uv_timer_start(&t->timer, on_timer, (uint64_t)p->opt.grace_ms, 0);
   return 0;
 }
@@ -569,7 +571,10 @@ int pool_next(Pool *p, int timeout_ms, PoolEvent *ev) {
   memset(ev, 0, sizeof *ev);
   if (pop_event(p, ev)) return 1;
   p->waited = 0;
-  if (timeout_ms >= 0) uv_timer_start(&p->wait, on_wait, (uint64_t)timeout_ms, 0);
+  if (timeout_ms >= 0) {
+    uv_update_time(&p->loop);
+    uv_timer_start(&p->wait, on_wait, (uint64_t)timeout_ms, 0);
+  }
   while (!p->head && !p->waited) {
     if (uv_run(&p->loop, UV_RUN_ONCE) == 0 && !p->head) break;  // nothing left to wait for
   }

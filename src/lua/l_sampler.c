@@ -60,28 +60,14 @@ static int l_rng_normal(lua_State *L) {
 
 /// rng:state() -> string (64 hex digits)
 static int l_rng_state(lua_State *L) {
-  Rng *r = luaL_checkudata(L, 1, RNG_MT);
-  char buf[65];
-  for (int i = 0; i < 4; i++) snprintf(buf + 16 * i, 17, "%016" PRIx64, r->s[i]);
-  lua_pushlstring(L, buf, 64);
+  l_push_rng_state(L, ((Rng *)luaL_checkudata(L, 1, RNG_MT))->s);
   return 1;
 }
 
 /// rng:restore(state)
 static int l_rng_restore(lua_State *L) {
   Rng *r = luaL_checkudata(L, 1, RNG_MT);
-  size_t len;
-  const char *s = luaL_checklstring(L, 2, &len);
-  Rng tmp;
-  int ok = len == 64;
-  for (int i = 0; ok && i < 4; i++) {
-    char part[17];
-    memcpy(part, s + 16 * i, 16);
-    part[16] = '\0';
-    ok = sscanf(part, "%16" SCNx64, &tmp.s[i]) == 1;
-  }
-  luaL_argcheck(L, ok, 2, "not an rng state");
-  *r = tmp;
+  l_check_rng_state(L, 2, r->s);
   return 0;
 }
 

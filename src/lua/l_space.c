@@ -5,6 +5,7 @@
 
 #include "../core/space.h"
 #include "../core/status.h"
+#include "l_space.h"
 #include "l_util.h"
 
 #define SPACE_MT "hpo.Space"
@@ -63,6 +64,12 @@ static int l_space_new(lua_State *L) {
 }
 
 static LSpace *check_space(lua_State *L) { return luaL_checkudata(L, 1, SPACE_MT); }
+
+const SpaceDim *l_space_check(lua_State *L, int idx, int *n) {
+  LSpace *s = luaL_checkudata(L, idx, SPACE_MT);
+  *n = s->n;
+  return s->dims;
+}
 
 static double *check_vec(lua_State *L, const LSpace *s, int idx) {
   int n;

@@ -1,5 +1,9 @@
 #include "l_util.h"
 
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "../core/status.h"
 
 void l_newclass(lua_State *L, const char *name, const luaL_Reg *methods) {
@@ -57,4 +61,25 @@ int l_optfield_bool(lua_State *L, int idx, const char *key, int def) {
   int v = lua_isnil(L, -1) ? def : lua_toboolean(L, -1);
   lua_pop(L, 1);
   return v;
+}
+
+void l_push_rng_state(lua_State *L, const uint64_t s[4]) {
+  char buf[65];
+  for (int i = 0; i < 4; i++) snprintf(buf + 16 * i, 17, "%016" PRIx64, s[i]);
+  lua_pushlstring(L, buf, 64);
+}
+
+void l_check_rng_state(lua_State *L, int idx, uint64_t s[4]) {
+  size_t len;
+  const char *str = luaL_checklstring(L, idx, &len);
+  uint64_t tmp[4];
+  int ok = len == 64;
+  for (int i = 0; ok && i < 4; i++) {
+    char part[17];
+    memcpy(part, str + 16 * i, 16);
+    part[16] = '\0';
+    ok = sscanf(part, "%16" SCNx64, &tmp[i]) == 1;
+  }
+  luaL_argcheck(L, ok, idx, "not a saved random state");
+  memcpy(s, tmp, sizeof tmp);
 }

@@ -16,6 +16,10 @@ double *l_checkvector(lua_State *L, int idx, int *n);
 void l_pushvector(lua_State *L, const double *x, int n);
 /// Raise a Lua error for a failed engine status with the given context.
 int l_status_error(lua_State *L, int status, const char *what);
+/// Push a 256-bit random state as 64 hex digits (the form samplers save).
+void l_push_rng_state(lua_State *L, const uint64_t s[4]);
+/// Read a state pushed by l_push_rng_state from the string at idx (raises if malformed).
+void l_check_rng_state(lua_State *L, int idx, uint64_t s[4]);
 /// Optional integer field of the table at idx, or def.
 lua_Integer l_optfield_int(lua_State *L, int idx, const char *key, lua_Integer def);
 /// Optional number field of the table at idx, or def.
@@ -28,6 +32,7 @@ void l_space_register(lua_State *L);
 void l_sampler_register(lua_State *L);
 void l_store_register(lua_State *L);
 void l_pool_register(lua_State *L);
+void l_tpe_register(lua_State *L);
 void l_sys_register(lua_State *L);
 
 #endif

@@ -1,0 +1,112 @@
+--- hpo.tpe(): the Tree-structured Parzen Estimator sampler, the default for single-objective
+--- studies. The model is in C (src/core/tpe.c); this module ranks trials, encodes them
+--- with the study's space and keeps the engine's state across a resume.
+local core = require('hpo.core')
+local util = require('hpo._util')
+
+local M = {}
+
+local Tpe = { name = 'tpe' }
+Tpe.__index = Tpe
+
+local OPTIONS = {
+  seed = 'integer', startup = 'integer', candidates = 'integer', gamma = true,
+  multivariate = 'boolean', constant_liar = 'boolean', prior_weight = 'number',
+}
+
+--- A TPE sampler. Options: seed, startup (10 random trials first), candidates (24 drawn
+--- from l(x) per ask), gamma ('optuna': min(ceil(0.1 n), 25); 'hyperopt':
+--- min(ceil(0.25 sqrt(n)), 25); or a function(n) returning the size of the good set),
+--- multivariate (true: one joint model), constant_liar (true: running trials count as bad),
+--- prior_weight (1.0).
+function M.tpe(opts)
+  local where = util.where()
+  opts = opts or {}
+  if type(opts) ~= 'table' then
+    util.fail(where, 'hpo.tpe: options must be a table, got %s', type(opts))
+  end
+  for k, v in pairs(opts) do
+    local want = OPTIONS[k]
+    if not want then
+      util.fail(where, "hpo.tpe: unknown option '%s'%s", tostring(k),
+        util.suggest(tostring(k), util.sorted_keys(OPTIONS)))
+    end
+    local ok = want == true or (want == 'integer' and math.type(v) == 'integer')
+      or type(v) == want
+    if not ok then
+      util.fail(where, "hpo.tpe: option '%s' must be a %s, got %s", k, want, util.show(v))
+    end
+  end
+  local gamma = opts.gamma or 'optuna'
+  if gamma ~= 'optuna' and gamma ~= 'hyperopt' and type(gamma) ~= 'function' then
+    util.fail(where, "hpo.tpe: gamma must be 'optuna', 'hyperopt' or a function(n), got %s",
+      util.show(gamma))
+  end
+  if (opts.candidates or 24) < 1 or (opts.startup or 10) < 0
+    or (opts.prior_weight or 1) <= 0 then
+    util.fail(where, 'hpo.tpe: candidates must be >= 1, startup >= 0 and prior_weight > 0')
+  end
+  return setmetatable({
+    seed = opts.seed, startup = opts.startup or 10, candidates = opts.candidates or 24,
+    gamma = gamma, multivariate = opts.multivariate ~= false,
+    constant_liar = opts.constant_liar ~= false, prior_weight = opts.prior_weight or 1.0,
+  }, Tpe)
+end
+
+function Tpe:setup(study, state)
+  local seed, rng = nil, nil
+  if type(state) == 'string' then
+    seed, rng = state:match('^(%-?%d+):(%x+)$')
+  end
+  self.seed = math.tointeger(seed) or self.seed or math.floor(core.now() * 1e6) ~ core.getpid()
+  self.engine = core.tpe(study.space.core, {
+    seed = self.seed, startup = self.startup, candidates = self.candidates,
+    gamma = type(self.gamma) == 'string' and self.gamma or nil,
+    multivariate = self.multivariate, prior_weight = self.prior_weight,
+  })
+  if rng then
+    self.engine:restore(rng)
+  end
+  self.sign = study.direction == 'maximize' and -1 or 1
+end
+
+--- Complete trials rank by value; pruned ones after them, deeper first, then by their last
+--- intermediate value; failed ones are not modelled.
+function Tpe:tell(study, trial)
+  local x = study.space:encode(trial.params)
+  if trial.state == 'COMPLETE' and trial.value then
+    self.engine:tell(x, 0, 0, self.sign * trial.value, trial.number)
+  elseif trial.state == 'PRUNED' and trial.step and trial.intermediate then
+    self.engine:tell(x, 1, trial.step, self.sign * trial.intermediate, trial.number)
+  end
+end
+
+function Tpe:ask(study)
+  local running = {}
+  if self.constant_liar and study.running then
+    local list = {}
+    for _, r in pairs(study.running) do
+      list[#list + 1] = r
+    end
+    table.sort(list, function(a, b)
+      return a.number < b.number
+    end)
+    for i, r in ipairs(list) do
+      running[i] = study.space:encode(r.params)
+    end
+  end
+  local n_good
+  if type(self.gamma) == 'function' then
+    n_good = math.tointeger(self.gamma(self.engine:count() + #running))
+    if not n_good then
+      error('hpo.tpe: gamma(n) must return an integer')
+    end
+  end
+  return (study.space:decode(self.engine:ask(running, n_good)))
+end
+
+function Tpe:state()
+  return ('%d:%s'):format(self.seed, self.engine:state())
+end
+
+return M

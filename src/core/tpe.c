@@ -1,0 +1,573 @@
+#include "tpe.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+#include "status.h"
+
+#define LOG_SQRT_2PI 0.91893853320467274178
+#define MAX_GOOD 25  // REFERENCE.md section 1: both gamma rules cap the good set at 25
+
+typedef struct {
+  int64_t order;
+  int group;
+  double step, score;
+  int idx;  // row of xs
+} Obs;
+
+struct Tpe {
+  int dim;
+  SpaceDim *dims;
+  TpeOptions opt;
+  Rng rng;
+  int n, cap;
+  Obs *obs;    // sorted by rank, best first
+  double *xs;  // cap x dim, by arrival
+  char err[128];
+};
+
+TpeOptions tpe_defaults(void) {
+  return (TpeOptions){.seed = 0,
+                      .startup = 10,
+                      .candidates = 24,
+                      .gamma = TPE_GAMMA_OPTUNA,
+                      .multivariate = 1,
+                      .prior_weight = 1.0};
+}
+
+const char *tpe_errmsg(const Tpe *t) { return t->err; }
+int tpe_count(const Tpe *t) { return t->n; }
+void tpe_get_rng(const Tpe *t, uint64_t state[4]) { memcpy(state, t->rng.s, sizeof t->rng.s); }
+void tpe_set_rng(Tpe *t, const uint64_t state[4]) { memcpy(t->rng.s, state, sizeof t->rng.s); }
+
+int tpe_new(Tpe **out, int dim, const SpaceDim *dims, const TpeOptions *opt) {
+  *out = NULL;
+  if (dim < 1) return HPO_EINVAL;
+  TpeOptions o = opt ? *opt : tpe_defaults();
+  if (o.candidates < 1 || o.startup < 0 || o.prior_weight <= 0) return HPO_EINVAL;
+  Tpe *t = calloc(1, sizeof *t);
+  if (!t) return HPO_ENOMEM;
+  t->dims = malloc(sizeof(SpaceDim) * (size_t)dim);
+  if (!t->dims) {
+    free(t);
+    return HPO_ENOMEM;
+  }
+  memcpy(t->dims, dims, sizeof(SpaceDim) * (size_t)dim);
+  t->dim = dim;
+  t->opt = o;
+  rng_seed(&t->rng, o.seed);
+  *out = t;
+  return HPO_OK;
+}
+
+void tpe_free(Tpe *t) {
+  if (!t) return;
+  free(t->dims);
+  free(t->obs);
+  free(t->xs);
+  free(t);
+}
+
+// ---- normal distribution helpers ----
+
+double tpe_log_ndtr(double z) {
+  if (z > -20) return log(0.5 * erfc(-z / M_SQRT2));
+  // Asymptotic series of the Mills ratio: Phi(z) ~ phi(z)/|z| (1 - 1/z^2 + 3/z^4).
+  double z2 = z * z;
+  return -0.5 * z2 - log(-z) - LOG_SQRT_2PI + log1p(-1 / z2 + 3 / (z2 * z2));
+}
+
+static double log1mexp(double x) {  // log(1 - exp(x)) for x < 0
+  return x > -M_LN2 ? log(-expm1(x)) : log1p(-exp(x));
+}
+
+double tpe_log_ndtr_diff(double a, double b) {
+  if (a >= b) return -INFINITY;
+  if (a > 0) {  // both in the right tail: use the symmetry Phi(b) - Phi(a) = Phi(-a) - Phi(-b)
+    double t = a;
+    a = -b;
+    b = -t;
+  }
+  if (b <= 0) {
+    double lb = tpe_log_ndtr(b);
+    return lb + log1mexp(tpe_log_ndtr(a) - lb);
+  }
+  // a <= 0 < b: the mass between is at least a fair share of the middle.
+  return log1p(-0.5 * erfc(-a / M_SQRT2) - 0.5 * erfc(b / M_SQRT2));
+}
+
+// Inverse of the standard normal CDF (Wichura, AS 241, PPND16), accurate to about 1e-16.
+static double ndtri(double p) {
+  double q = p - 0.5, r, x;
+  if (fabs(q) <= 0.425) {
+    r = 0.180625 - q * q;
+    return q *
+           (((((((2509.0809287301226727 * r + 33430.575583588128105) * r +
+                 67265.770927008700853) * r + 45921.953931549871457) * r +
+               13731.693765509461125) * r + 1971.5909503065514427) * r +
+             133.14166789178437745) * r + 3.387132872796366608) /
+           (((((((5226.495278852545925 * r + 28729.085735721942674) * r +
+                 39307.89580009271061) * r + 21213.794301586595867) * r +
+               5394.1960214247511077) * r + 687.1870074920579083) * r +
+             42.313330701600911252) * r + 1.0);
+  }
+  r = q < 0 ? p : 1 - p;
+  r = sqrt(-log(r));
+  if (r <= 5) {
+    r -= 1.6;
+    x = (((((((7.7454501427834140764e-4 * r + 0.0227238449892691845833) * r +
+              0.24178072517745061177) * r + 1.27045825245236838258) * r +
+            3.64784832476320460504) * r + 5.7694972214606914055) * r +
+          4.6303378461565452959) * r + 1.42343711074968357734) /
+        (((((((1.05075007164441684324e-9 * r + 5.475938084995344946e-4) * r +
+              0.0151986665636164571966) * r + 0.14810397642748007459) * r +
+            0.68976733498510000455) * r + 1.6763848301838038494) * r +
+          2.05319162663775882187) * r + 1.0);
+  } else {
+    r -= 5;
+    x = (((((((2.01033439929228813265e-7 * r + 2.71155556874348757815e-5) * r +
+              0.0012426609473880784386) * r + 0.026532189526576123093) * r +
+            0.29656057182850489123) * r + 1.7848265399172913358) * r +
+          5.4637849111641143699) * r + 6.6579046435011037772) /
+        (((((((2.04426310338993978564e-15 * r + 1.4215117583164458887e-7) * r +
+              1.8463183175100546818e-5) * r + 7.868691311456132591e-4) * r +
+            0.0148753612908506148525) * r + 0.13692988092273580531) * r +
+          0.59983220655588793769) * r + 1.0);
+  }
+  return q < 0 ? -x : x;
+}
+
+static double clampd(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
+
+// A draw from N(mu, sig) truncated to [0, 1].
+static double sample_truncnorm(Rng *rng, double mu, double sig) {
+  double a = (0 - mu) / sig, b = (1 - mu) / sig;
+  double log_mass = tpe_log_ndtr_diff(a, b);
+  if (log_mass > log(0.3)) {  // enough mass: plain rejection is cheap and exact
+    for (int i = 0; i < 64; i++) {
+      double x = mu + sig * rng_normal(rng);
+      if (x >= 0 && x <= 1) return x;
+    }
+  }
+  // Inverse CDF, in the tail where it is accurate (flip so that [a, b] is on the left).
+  int flip = a > 0;
+  if (flip) {
+    double t = a;
+    a = -b;
+    b = -t;
+  }
+  double la = tpe_log_ndtr(a), lb = tpe_log_ndtr(b);
+  double u = rng_uniform(rng);
+  // log Phi(z) = log(Phi(a) + u (Phi(b) - Phi(a)))
+  double lp = lb + log(exp(la - lb) + u * (1 - exp(la - lb)));
+  double z = ndtri(exp(lp));
+  if (!isfinite(z)) z = a;
+  if (flip) z = -z;
+  return clampd(mu + sig * z, 0, 1);
+}
+
+// ---- observations ----
+
+static int rank_before(const Obs *a, const Obs *b) {
+  if (a->group != b->group) return a->group < b->group;
+  if (a->step != b->step) return a->step > b->step;
+  if (a->score != b->score) return a->score < b->score;
+  return a->order < b->order;
+}
+
+int tpe_tell(Tpe *t, const double *x, int group, double step, double score, int64_t order) {
+  if (isnan(score)) return HPO_EINVAL;
+  if (t->n == t->cap) {
+    int cap = t->cap ? 2 * t->cap : 64;
+    Obs *obs = realloc(t->obs, sizeof(Obs) * (size_t)cap);
+    if (!obs) return HPO_ENOMEM;
+    t->obs = obs;
+    double *xs = realloc(t->xs, sizeof(double) * (size_t)cap * (size_t)t->dim);
+    if (!xs) return HPO_ENOMEM;
+    t->xs = xs;
+    t->cap = cap;
+  }
+  Obs o = {.order = order, .group = group, .step = step, .score = score, .idx = t->n};
+  memcpy(t->xs + (size_t)o.idx * (size_t)t->dim, x, sizeof(double) * (size_t)t->dim);
+  // Binary search for the insertion point, then shift: O(log n) compares, O(n) moves.
+  int lo = 0, hi = t->n;
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    if (rank_before(&t->obs[mid], &o)) lo = mid + 1;
+    else hi = mid;
+  }
+  memmove(t->obs + lo + 1, t->obs + lo, sizeof(Obs) * (size_t)(t->n - lo));
+  t->obs[lo] = o;
+  t->n++;
+  return HPO_OK;
+}
+
+// ---- Parzen mixtures ----
+
+// One side (good or bad) of the split: m members plus the prior, as structure-of-arrays per
+// dimension so that scoring a candidate against every component is a tight loop.
+typedef struct {
+  int m;        // members; component m is the prior
+  double *logw; // m + 1 log weights (normalised)
+  double *w;    // m + 1 weights, cumulative, for sampling
+  double *mu, *isig, *sig, *cst;  // dim x (m + 1), numeric dimensions
+  double *logp;                   // categorical: per dimension, (m + 1) x n rows of log p
+  size_t *cat_off;                // offset of each categorical dimension's rows in logp
+} Mixture;
+
+static void mixture_free(Mixture *mx) {
+  free(mx->logw);
+  free(mx->w);
+  free(mx->mu);
+  free(mx->isig);
+  free(mx->sig);
+  free(mx->cst);
+  free(mx->logp);
+  free(mx->cat_off);
+  memset(mx, 0, sizeof *mx);
+}
+
+// Weights by age (REFERENCE.md section 1): 1 each below 25 members, else a ramp from 1/n to 1
+// over the oldest n - 25 and 1 for the newest 25.
+static int cmp_order(const void *a, const void *b) {
+  int64_t x = **(const int64_t *const *)a, y = **(const int64_t *const *)b;
+  return (x > y) - (x < y);
+}
+
+static void age_weights(const int64_t *order, int m, double *w) {
+  if (m < 25) {
+    for (int i = 0; i < m; i++) w[i] = 1;
+    return;
+  }
+  const int64_t **idx = malloc(sizeof(int64_t *) * (size_t)m);
+  if (!idx) {
+    for (int i = 0; i < m; i++) w[i] = 1;
+    return;
+  }
+  for (int i = 0; i < m; i++) idx[i] = &order[i];
+  qsort(idx, (size_t)m, sizeof *idx, cmp_order);
+  int ramp = m - 25;
+  for (int r = 0; r < m; r++) {
+    int i = (int)(idx[r] - order);
+    w[i] = r < ramp ? (ramp == 1 ? 1.0 / m : 1.0 / m + (1 - 1.0 / m) * r / (ramp - 1)) : 1;
+  }
+  free(idx);
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+// Bandwidths of one numeric dimension. Univariate: the larger gap to the sorted neighbours
+// (the bounds 0 and 1 as sentinels); multivariate: Scott-like 0.2 n^(-1/(d+4)). Then the
+// "magic clip" to [1/min(100, n+2), 1] (REFERENCE.md section 1).
+static void bandwidths(const Tpe *t, const double *vals, int m, double *sig, double *scratch) {
+  int na = 0;
+  for (int i = 0; i < m; i++)
+    if (!isnan(vals[i])) scratch[na++] = vals[i];
+  double lo = 1.0 / fmin(100.0, na + 2.0);
+  if (t->opt.multivariate) {
+    double s = 0.2 * pow(fmax(na, 1), -1.0 / (t->dim + 4));
+    for (int i = 0; i < m; i++) sig[i] = clampd(s, lo, 1);
+    return;
+  }
+  qsort(scratch, (size_t)na, sizeof(double), cmp_double);
+  for (int i = 0; i < m; i++) {
+    if (isnan(vals[i])) {
+      sig[i] = 1;
+      continue;
+    }
+    // Position of this value among the sorted ones (first match).
+    int l = 0, h = na;
+    while (l < h) {
+      int mid = (l + h) / 2;
+      if (scratch[mid] < vals[i]) l = mid + 1;
+      else h = mid;
+    }
+    double left = l > 0 ? scratch[l - 1] : 0, right = l + 1 < na ? scratch[l + 1] : 1;
+    sig[i] = clampd(fmax(vals[i] - left, right - vals[i]), lo, 1);
+  }
+}
+
+// Build a mixture from the rows of xs listed in idx (ages in order).
+static int mixture_build(const Tpe *t, Mixture *mx, const double *const *rows,
+                         const int64_t *order, int m) {
+  int d = t->dim, k = m + 1;
+  memset(mx, 0, sizeof *mx);
+  mx->m = m;
+  mx->logw = malloc(sizeof(double) * (size_t)k);
+  mx->w = malloc(sizeof(double) * (size_t)k);
+  mx->mu = malloc(sizeof(double) * (size_t)(d * k));
+  mx->isig = malloc(sizeof(double) * (size_t)(d * k));
+  mx->sig = malloc(sizeof(double) * (size_t)(d * k));
+  mx->cst = malloc(sizeof(double) * (size_t)(d * k));
+  mx->cat_off = malloc(sizeof(size_t) * (size_t)d);
+  double *vals = malloc(sizeof(double) * (size_t)(2 * k));
+  size_t ncat = 0;
+  for (int j = 0; j < d; j++)
+    if (t->dims[j].kind == DIM_CATEGORICAL) ncat += (size_t)k * (size_t)t->dims[j].n;
+  mx->logp = malloc(sizeof(double) * (ncat ? ncat : 1));
+  if (!mx->logw || !mx->w || !mx->mu || !mx->isig || !mx->sig || !mx->cst || !mx->cat_off ||
+      !vals || !mx->logp) {
+    free(vals);
+    mixture_free(mx);
+    return HPO_ENOMEM;
+  }
+  // Weights: by age, plus the prior's, normalised.
+  age_weights(order, m, mx->w);
+  mx->w[m] = t->opt.prior_weight;
+  double total = 0;
+  for (int i = 0; i < k; i++) total += mx->w[i];
+  double cum = 0;
+  for (int i = 0; i < k; i++) {
+    mx->logw[i] = log(mx->w[i] / total);
+    cum += mx->w[i] / total;
+    mx->w[i] = cum;
+  }
+  size_t off = 0;
+  for (int j = 0; j < d; j++) {
+    const SpaceDim *sd = &t->dims[j];
+    double *mu = mx->mu + (size_t)j * k, *sig = mx->sig + (size_t)j * k;
+    double *isig = mx->isig + (size_t)j * k, *cst = mx->cst + (size_t)j * k;
+    if (sd->kind == DIM_CATEGORICAL) {
+      // Each member: prior_weight/(m+1) on every category, plus 1 on its own; the prior row is
+      // uniform; an inactive member counts as the prior.
+      int c = sd->n;
+      mx->cat_off[j] = off;
+      double a = t->opt.prior_weight / (m + 1);
+      for (int i = 0; i < k; i++) {
+        double *row = mx->logp + off + (size_t)i * c;
+        double v = i < m ? rows[i][j] : (double)NAN;
+        if (isnan(v)) {
+          for (int q = 0; q < c; q++) row[q] = -log((double)c);
+        } else {
+          int obs = (int)clampd(round(v), 0, c - 1);
+          double z = log(c * a + 1);
+          for (int q = 0; q < c; q++) row[q] = log(a + (q == obs)) - z;
+        }
+      }
+      off += (size_t)k * c;
+      continue;
+    }
+    for (int i = 0; i < m; i++) vals[i] = rows[i][j];
+    bandwidths(t, vals, m, sig, vals + k);
+    for (int i = 0; i < k; i++) {
+      double v = i < m ? vals[i] : (double)NAN;
+      if (isnan(v)) {  // the prior, or a member where this dimension was inactive
+        mu[i] = 0.5;
+        sig[i] = 1;
+      } else {
+        mu[i] = v;
+      }
+      isig[i] = 1 / sig[i];
+      cst[i] = -log(sig[i]) - LOG_SQRT_2PI - tpe_log_ndtr_diff(-mu[i] * isig[i],
+                                                               (1 - mu[i]) * isig[i]);
+    }
+  }
+  free(vals);
+  return HPO_OK;
+}
+
+// Number of bins of a binned (discrete) numeric dimension, 0 for a continuous one.
+static int bins_of(const SpaceDim *sd) {
+  if (sd->kind == DIM_ORDINAL) return sd->n;
+  if (sd->kind == DIM_INT || (sd->kind == DIM_FLOAT && sd->step > 0))
+    return (int)space_cardinality(sd);
+  return 0;
+}
+
+// Log density (continuous) or log bin mass (binned) of value x under component i of dim j.
+static double log_kernel(const Tpe *t, const Mixture *mx, int j, int i, double x) {
+  const SpaceDim *sd = &t->dims[j];
+  size_t k = (size_t)mx->m + 1;
+  if (sd->kind == DIM_CATEGORICAL) {
+    int c = (int)clampd(round(x), 0, sd->n - 1);
+    return mx->logp[mx->cat_off[j] + (size_t)i * sd->n + c];
+  }
+  double mu = mx->mu[j * k + i], isig = mx->isig[j * k + i], cst = mx->cst[j * k + i];
+  int nb = bins_of(sd);
+  if (nb > 0 && mx->sig[j * k + i] * nb < 2) {
+    // A kernel narrow next to its bins: the exact mass of x's bin.
+    int b = (int)clampd(floor(x * nb), 0, nb - 1);
+    double lo = (double)b / nb, hi = (double)(b + 1) / nb;
+    return tpe_log_ndtr_diff((lo - mu) * isig, (hi - mu) * isig) + cst + log(mx->sig[j * k + i]) +
+           LOG_SQRT_2PI;
+  }
+  double z = (x - mu) * isig;
+  double lk = cst - 0.5 * z * z;
+  if (nb > 0) lk -= log((double)nb);  // density times bin width
+  return lk;
+}
+
+static int pick_component(const Mixture *mx, Rng *rng) {
+  double u = rng_uniform(rng);
+  int lo = 0, hi = mx->m;
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    if (mx->w[mid] < u) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+// Draw dimension j from component i; binned values snap to their bin's centre.
+static double sample_dim(Tpe *t, const Mixture *mx, int j, int i) {
+  const SpaceDim *sd = &t->dims[j];
+  size_t k = (size_t)mx->m + 1;
+  if (sd->kind == DIM_CATEGORICAL) {
+    const double *row = mx->logp + mx->cat_off[j] + (size_t)i * sd->n;
+    double u = rng_uniform(&t->rng), cum = 0;
+    for (int q = 0; q < sd->n; q++) {
+      cum += exp(row[q]);
+      if (u < cum) return q;
+    }
+    return sd->n - 1;
+  }
+  double x = sample_truncnorm(&t->rng, mx->mu[j * k + i], mx->sig[j * k + i]);
+  int nb = bins_of(sd);
+  if (nb > 0) x = (clampd(floor(x * nb), 0, nb - 1) + 0.5) / nb;
+  return x;
+}
+
+static double logsumexp(const double *v, int n) {
+  double mx = -INFINITY;
+  for (int i = 0; i < n; i++)
+    if (v[i] > mx) mx = v[i];
+  if (!isfinite(mx)) return mx;
+  double s = 0;
+  for (int i = 0; i < n; i++) s += exp(v[i] - mx);
+  return mx + log(s);
+}
+
+// log p(x) of the whole point (multivariate) or of dimension only_dim (>= 0).
+static double log_density(const Tpe *t, const Mixture *mx, const double *x, int only_dim,
+                          double *acc) {
+  int k = mx->m + 1;
+  for (int i = 0; i < k; i++) acc[i] = mx->logw[i];
+  for (int j = 0; j < t->dim; j++) {
+    if (only_dim >= 0 && j != only_dim) continue;
+    const SpaceDim *sd = &t->dims[j];
+    if (sd->kind != DIM_CATEGORICAL && bins_of(sd) == 0) {
+      // The hot loop: continuous kernels, structure of arrays.
+      const double *mu = mx->mu + (size_t)j * k, *isig = mx->isig + (size_t)j * k;
+      const double *cst = mx->cst + (size_t)j * k;
+      double xj = x[j];
+      for (int i = 0; i < k; i++) {
+        double z = (xj - mu[i]) * isig[i];
+        acc[i] += cst[i] - 0.5 * z * z;
+      }
+    } else {
+      for (int i = 0; i < k; i++) acc[i] += log_kernel(t, mx, j, i, x[j]);
+    }
+  }
+  return logsumexp(acc, k);
+}
+
+static int gamma_n(const Tpe *t, int n) {
+  double g = t->opt.gamma == TPE_GAMMA_HYPEROPT ? ceil(0.25 * sqrt((double)n)) : ceil(0.1 * n);
+  return (int)fmin(g, MAX_GOOD);
+}
+
+static void sample_prior(Tpe *t, double *x) {
+  for (int j = 0; j < t->dim; j++) {
+    const SpaceDim *sd = &t->dims[j];
+    double u = rng_uniform(&t->rng);
+    if (sd->kind == DIM_CATEGORICAL) {
+      x[j] = space_from_unit(sd, u);
+    } else {
+      int nb = bins_of(sd);
+      x[j] = nb > 0 ? (floor(u * nb) + 0.5) / nb : u;
+    }
+  }
+}
+
+int tpe_ask(Tpe *t, const double *running, int nrunning, int n_good, double *x) {
+  int d = t->dim, n = t->n;
+  if (n < t->opt.startup || n == 0) {
+    sample_prior(t, x);
+    return HPO_OK;
+  }
+  int ng = n_good >= 0 ? n_good : gamma_n(t, n + nrunning);
+  if (ng < 1) ng = 1;
+  if (ng > n) ng = n;
+  int nb = n - ng + nrunning;
+  const double **rows = malloc(sizeof(double *) * (size_t)(n + nrunning));
+  int64_t *order = malloc(sizeof(int64_t) * (size_t)(n + nrunning));
+  int nc = t->opt.candidates;
+  double *cand = malloc(sizeof(double) * (size_t)nc * (size_t)d);
+  double *acc = malloc(sizeof(double) * (size_t)(n + nrunning + 1));
+  if (!rows || !order || !cand || !acc) {
+    free(rows);
+    free(order);
+    free(cand);
+    free(acc);
+    return HPO_ENOMEM;
+  }
+  for (int i = 0; i < n; i++) {
+    rows[i] = t->xs + (size_t)t->obs[i].idx * (size_t)d;
+    order[i] = t->obs[i].order;
+  }
+  // Constant liar: running trials are the newest members of the bad set.
+  for (int r = 0; r < nrunning; r++) {
+    rows[n + r] = running + (size_t)r * (size_t)d;
+    order[n + r] = INT64_MAX - nrunning + r;
+  }
+  Mixture good, bad;
+  int status = mixture_build(t, &good, rows, order, ng);
+  if (status == HPO_OK) {
+    status = mixture_build(t, &bad, rows + ng, order + ng, nb);
+    if (status != HPO_OK) mixture_free(&good);
+  }
+  if (status != HPO_OK) {
+    free(rows);
+    free(order);
+    free(cand);
+    free(acc);
+    return status;
+  }
+  if (t->opt.multivariate) {
+    // Draw each candidate from one component of l(x), keep the best log l - log g.
+    double best = -INFINITY;
+    int besti = 0;
+    for (int c = 0; c < nc; c++) {
+      double *xc = cand + (size_t)c * d;
+      int i = pick_component(&good, &t->rng);
+      for (int j = 0; j < d; j++) xc[j] = sample_dim(t, &good, j, i);
+      double score = log_density(t, &good, xc, -1, acc) - log_density(t, &bad, xc, -1, acc);
+      if (score > best || c == 0) {
+        best = score;
+        besti = c;
+      }
+    }
+    memcpy(x, cand + (size_t)besti * d, sizeof(double) * (size_t)d);
+  } else {
+    // Independently per dimension.
+    for (int j = 0; j < d; j++) {
+      double best = -INFINITY, bx = 0;
+      for (int c = 0; c < nc; c++) {
+        int i = pick_component(&good, &t->rng);
+        double xc[1], *probe = cand;  // a full vector whose only read coordinate is j
+        xc[0] = sample_dim(t, &good, j, i);
+        probe[j] = xc[0];
+        double score =
+            log_density(t, &good, probe, j, acc) - log_density(t, &bad, probe, j, acc);
+        if (score > best || c == 0) {
+          best = score;
+          bx = xc[0];
+        }
+      }
+      x[j] = bx;
+    }
+  }
+  mixture_free(&good);
+  mixture_free(&bad);
+  free(rows);
+  free(order);
+  free(cand);
+  free(acc);
+  return HPO_OK;
+}
