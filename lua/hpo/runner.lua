@@ -269,6 +269,10 @@ function Session:next_trial()
     check(store:finish_trial(id, { state = 'FAILED',
       reason = 'enqueued params do not fit the space: ' .. err }))
   end
+  -- Ask only when a trial can start: a sampler's proposal is not to be thrown away.
+  if check(store:budget_used(self.study_id)) >= self.budget then
+    return nil, 'complete'
+  end
   local params = self.sampler:ask(study)
   if params == nil then
     return nil, 'exhausted'

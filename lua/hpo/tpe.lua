@@ -96,7 +96,7 @@ function Tpe:ask(study)
     end
   end
   local n_good
-  if type(self.gamma) == 'function' then
+  if type(self.gamma) == 'function' and self.engine:count() >= math.max(self.startup, 1) then
     n_good = math.tointeger(self.gamma(self.engine:count() + #running))
     if not n_good then
       error('hpo.tpe: gamma(n) must return an integer')

@@ -74,10 +74,12 @@ void tpe_free(Tpe *t) {
 // ---- normal distribution helpers ----
 
 double tpe_log_ndtr(double z) {
-  if (z > -20) return log(0.5 * erfc(-z / M_SQRT2));
-  // Asymptotic series of the Mills ratio: Phi(z) ~ phi(z)/|z| (1 - 1/z^2 + 3/z^4).
-  double z2 = z * z;
-  return -0.5 * z2 - log(-z) - LOG_SQRT_2PI + log1p(-1 / z2 + 3 / (z2 * z2));
+  if (z > -37) return log(0.5 * erfc(-z / M_SQRT2));  // erfc is still normal here
+  // Asymptotic series of the Mills ratio, Phi(z) ~ phi(z)/|z| (1 - 1/z^2 + 3/z^4 - 15/z^6
+  // + 105/z^8); its next term is below 1e-12 relative for |z| >= 37.
+  double r = 1 / (z * z);
+  double series = r * (-1 + r * (3 + r * (-15 + r * 105)));
+  return -0.5 * z * z - log(-z) - LOG_SQRT_2PI + log1p(series);
 }
 
 static double log1mexp(double x) {  // log(1 - exp(x)) for x < 0
@@ -399,7 +401,12 @@ static double log_kernel(const Tpe *t, const Mixture *mx, int j, int i, double x
   }
   double z = (x - mu) * isig;
   double lk = cst - 0.5 * z * z;
-  if (nb > 0) lk -= log((double)nb);  // density times bin width
+  if (nb > 0) {
+    // A wide kernel: the bin's mass by the midpoint rule with its second-order correction,
+    // w phi(z)/sig (1 + (w/sig)^2 (z^2 - 1)/24); relative error below 1e-4 for w <= sig/2.
+    double h = isig / nb;
+    lk += log1p(h * h * (z * z - 1) / 24) - log((double)nb);
+  }
   return lk;
 }
 
@@ -431,6 +438,17 @@ static double sample_dim(Tpe *t, const Mixture *mx, int j, int i) {
   int nb = bins_of(sd);
   if (nb > 0) x = (clampd(floor(x * nb), 0, nb - 1) + 0.5) / nb;
   return x;
+}
+
+// Whether point x is one of the n running points (every coordinate equal).
+static int is_running(const double *x, const double *running, int n, int d) {
+  for (int r = 0; r < n; r++) {
+    const double *p = running + (size_t)r * d;
+    int same = 1;
+    for (int j = 0; j < d && same; j++) same = p[j] == x[j];
+    if (same) return 1;
+  }
+  return 0;
 }
 
 static double logsumexp(const double *v, int n) {
@@ -485,89 +503,129 @@ static void sample_prior(Tpe *t, double *x) {
   }
 }
 
-int tpe_ask(Tpe *t, const double *running, int nrunning, int n_good, double *x) {
+// The good and bad mixtures of the current observations (running ones join the bad set).
+typedef struct {
+  Mixture good, bad;
+  double *acc;  // scratch for log-sum-exp over components
+} Split;
+
+static void split_free(Split *sp) {
+  mixture_free(&sp->good);
+  mixture_free(&sp->bad);
+  free(sp->acc);
+  sp->acc = NULL;
+}
+
+static int split_build(const Tpe *t, const double *running, int nrunning, int n_good, Split *sp) {
   int d = t->dim, n = t->n;
-  if (n < t->opt.startup || n == 0) {
-    sample_prior(t, x);
-    return HPO_OK;
-  }
+  memset(sp, 0, sizeof *sp);
   int ng = n_good >= 0 ? n_good : gamma_n(t, n + nrunning);
   if (ng < 1) ng = 1;
   if (ng > n) ng = n;
-  int nb = n - ng + nrunning;
   const double **rows = malloc(sizeof(double *) * (size_t)(n + nrunning));
   int64_t *order = malloc(sizeof(int64_t) * (size_t)(n + nrunning));
+  sp->acc = malloc(sizeof(double) * (size_t)(n + nrunning + 1));
+  int status = rows && order && sp->acc ? HPO_OK : HPO_ENOMEM;
+  if (status == HPO_OK) {
+    for (int i = 0; i < n; i++) {
+      rows[i] = t->xs + (size_t)t->obs[i].idx * (size_t)d;
+      order[i] = t->obs[i].order;
+    }
+    // Constant liar: running trials are the newest members of the bad set.
+    for (int r = 0; r < nrunning; r++) {
+      rows[n + r] = running + (size_t)r * (size_t)d;
+      order[n + r] = INT64_MAX - nrunning + r;
+    }
+    status = mixture_build(t, &sp->good, rows, order, ng);
+    if (status == HPO_OK)
+      status = mixture_build(t, &sp->bad, rows + ng, order + ng, n - ng + nrunning);
+  }
+  free(rows);
+  free(order);
+  if (status != HPO_OK) split_free(sp);
+  return status;
+}
+
+// log l(x) - log g(x): of the whole point (multivariate) or of dimension j (univariate).
+static double split_score(const Tpe *t, Split *sp, const double *x, int j, double *ll,
+                          double *lg) {
+  *ll = log_density(t, &sp->good, x, j, sp->acc);
+  *lg = log_density(t, &sp->bad, x, j, sp->acc);
+  return *ll - *lg;
+}
+
+int tpe_score(Tpe *t, const double *x, double *log_l, double *log_g) {
+  if (t->n == 0) return HPO_ERANGE;
+  Split sp;
+  int status = split_build(t, NULL, 0, -1, &sp);
+  if (status != HPO_OK) return status;
+  *log_l = *log_g = 0;
+  if (t->opt.multivariate) {
+    split_score(t, &sp, x, -1, log_l, log_g);
+  } else {
+    for (int j = 0; j < t->dim; j++) {  // independent dimensions: a product of densities
+      double ll, lg;
+      split_score(t, &sp, x, j, &ll, &lg);
+      *log_l += ll;
+      *log_g += lg;
+    }
+  }
+  split_free(&sp);
+  return HPO_OK;
+}
+
+int tpe_ask(Tpe *t, const double *running, int nrunning, int n_good, double *x) {
+  int d = t->dim;
+  if (t->n < t->opt.startup || t->n == 0) {
+    sample_prior(t, x);
+    return HPO_OK;
+  }
   int nc = t->opt.candidates;
   double *cand = malloc(sizeof(double) * (size_t)nc * (size_t)d);
-  double *acc = malloc(sizeof(double) * (size_t)(n + nrunning + 1));
-  if (!rows || !order || !cand || !acc) {
-    free(rows);
-    free(order);
-    free(cand);
-    free(acc);
-    return HPO_ENOMEM;
-  }
-  for (int i = 0; i < n; i++) {
-    rows[i] = t->xs + (size_t)t->obs[i].idx * (size_t)d;
-    order[i] = t->obs[i].order;
-  }
-  // Constant liar: running trials are the newest members of the bad set.
-  for (int r = 0; r < nrunning; r++) {
-    rows[n + r] = running + (size_t)r * (size_t)d;
-    order[n + r] = INT64_MAX - nrunning + r;
-  }
-  Mixture good, bad;
-  int status = mixture_build(t, &good, rows, order, ng);
-  if (status == HPO_OK) {
-    status = mixture_build(t, &bad, rows + ng, order + ng, nb);
-    if (status != HPO_OK) mixture_free(&good);
-  }
+  if (!cand) return HPO_ENOMEM;
+  Split sp;
+  int status = split_build(t, running, nrunning, n_good, &sp);
   if (status != HPO_OK) {
-    free(rows);
-    free(order);
     free(cand);
-    free(acc);
     return status;
   }
+  double ll, lg;
   if (t->opt.multivariate) {
-    // Draw each candidate from one component of l(x), keep the best log l - log g.
+    // Draw each candidate from one component of l(x), keep the best log l - log g. A
+    // candidate equal to a running trial (on a discrete space) is passed over while another
+    // is to be had: parallel workers should not evaluate the same point twice.
     double best = -INFINITY;
-    int besti = 0;
-    for (int c = 0; c < nc; c++) {
-      double *xc = cand + (size_t)c * d;
-      int i = pick_component(&good, &t->rng);
-      for (int j = 0; j < d; j++) xc[j] = sample_dim(t, &good, j, i);
-      double score = log_density(t, &good, xc, -1, acc) - log_density(t, &bad, xc, -1, acc);
-      if (score > best || c == 0) {
-        best = score;
-        besti = c;
+    int besti = -1;
+    for (int round = 0; round < 4 && besti < 0; round++) {
+      for (int c = 0; c < nc; c++) {
+        double *xc = cand + (size_t)c * d;
+        int i = pick_component(&sp.good, &t->rng);
+        for (int j = 0; j < d; j++) xc[j] = sample_dim(t, &sp.good, j, i);
+        if (round < 3 && is_running(xc, running, nrunning, d)) continue;
+        double score = split_score(t, &sp, xc, -1, &ll, &lg);
+        if (besti < 0 || score > best) {
+          best = score;
+          besti = c;
+        }
       }
     }
     memcpy(x, cand + (size_t)besti * d, sizeof(double) * (size_t)d);
   } else {
-    // Independently per dimension.
+    // Independently per dimension; cand is a probe vector whose only read coordinate is j.
     for (int j = 0; j < d; j++) {
-      double best = -INFINITY, bx = 0;
+      double best = -INFINITY;
       for (int c = 0; c < nc; c++) {
-        int i = pick_component(&good, &t->rng);
-        double xc[1], *probe = cand;  // a full vector whose only read coordinate is j
-        xc[0] = sample_dim(t, &good, j, i);
-        probe[j] = xc[0];
-        double score =
-            log_density(t, &good, probe, j, acc) - log_density(t, &bad, probe, j, acc);
-        if (score > best || c == 0) {
+        int i = pick_component(&sp.good, &t->rng);
+        cand[j] = sample_dim(t, &sp.good, j, i);
+        double score = split_score(t, &sp, cand, j, &ll, &lg);
+        if (c == 0 || score > best) {
           best = score;
-          bx = xc[0];
+          x[j] = cand[j];
         }
       }
-      x[j] = bx;
     }
   }
-  mixture_free(&good);
-  mixture_free(&bad);
-  free(rows);
-  free(order);
+  split_free(&sp);
   free(cand);
-  free(acc);
   return HPO_OK;
 }

@@ -46,6 +46,9 @@ int tpe_count(const Tpe *t);
 /// Propose a point into x. `running` holds nrunning encoded points of trials still running:
 /// they join the bad set (constant liar). n_good >= 0 overrides the gamma rule.
 int tpe_ask(Tpe *t, const double *running, int nrunning, int n_good, double *x);
+/// log l(x) and log g(x) of a point under the current split (no running trials); for tests
+/// and diagnostics. HPO_ERANGE before the first observation.
+int tpe_score(Tpe *t, const double *x, double *log_l, double *log_g);
 /// The engine's random state, for saving and restoring (32 bytes).
 void tpe_get_rng(const Tpe *t, uint64_t state[4]);
 void tpe_set_rng(Tpe *t, const uint64_t state[4]);

@@ -195,6 +195,15 @@ static int l_store_finish_trial(lua_State *L) {
   return 1;
 }
 
+/// store:budget_used(study) -> trials counting against the budget
+static int l_store_budget_used(lua_State *L) {
+  Store *s = check_store(L);
+  int64_t n;
+  if (store_trial_budget_used(s, luaL_checkinteger(L, 2), &n) != HPO_OK) return push_failure(L, s);
+  lua_pushinteger(L, (lua_Integer)n);
+  return 1;
+}
+
 /// store:recover(study) -> number of interrupted trials re-enqueued
 static int l_store_recover(lua_State *L) {
   Store *s = check_store(L);
@@ -319,6 +328,7 @@ void l_store_register(lua_State *L) {
       {"enqueue", l_store_enqueue},
       {"finish_trial", l_store_finish_trial},
       {"recover", l_store_recover},
+      {"budget_used", l_store_budget_used},
       {"requeue", l_store_requeue},
       {"trials", l_store_trials},
       {"counts", l_store_counts},

@@ -174,7 +174,13 @@ int store_open(Store **out, const char *path, int readonly, char **err) {
   const char *setup = readonly ? "PRAGMA foreign_keys=ON;"
                                : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                                  "PRAGMA foreign_keys=ON;";
+  // Switching to WAL takes an exclusive lock without waiting in the busy handler, so two
+  // processes opening a new study file at once retry here.
   int status = exec(s, setup);
+  for (int i = 0; status != HPO_OK && i < 200 && sqlite3_errcode(s->db) == SQLITE_BUSY; i++) {
+    usleep(10000);
+    status = exec(s, setup);
+  }
   if (status == HPO_OK && !readonly) {
     status = begin(s);
     if (status == HPO_OK) status = exec(s, kSchema);
@@ -314,6 +320,10 @@ static int count_budget(Store *s, int64_t study, int64_t *n) {
   *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
   release(s, st);
   return rc == SQLITE_ROW ? HPO_OK : fail(s, "count trials");
+}
+
+int store_trial_budget_used(Store *s, int64_t study, int64_t *n) {
+  return count_budget(s, study, n);
 }
 
 static int add_used(Store *s, int64_t study, int delta) {

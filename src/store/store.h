@@ -80,6 +80,8 @@ void store_study_clear(StoreStudy *st);
 /// The sampler state (may be NULL) is saved in the same transaction.
 int store_trial_start(Store *s, int64_t study, int64_t budget, const char *params,
                       const void *sampler_state, size_t state_len, int64_t *id, int64_t *number);
+/// How many trials count against the budget now (running and finished, not interrupted).
+int store_trial_budget_used(Store *s, int64_t study, int64_t *n);
 /// Claim the oldest WAITING trial (it becomes RUNNING) within the budget, as for
 /// store_trial_start: HPO_OK with its id, number and a malloc'd copy of its params, or
 /// HPO_ERANGE when none waits or the budget is used up.
