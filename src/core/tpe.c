@@ -264,9 +264,11 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-// Bandwidths of one numeric dimension. Univariate: the larger gap to the sorted neighbours
-// (the bounds 0 and 1 as sentinels); multivariate: Scott-like 0.2 n^(-1/(d+4)). Then the
-// "magic clip" to [1/min(100, n+2), 1] (REFERENCE.md section 1).
+// Bandwidths of one numeric dimension. Univariate: among the sorted values and the prior's
+// mean 0.5, each value's larger gap to its neighbours, with the bounds 0 and 1 as outer
+// neighbours except for the smallest and largest value, which take their inner gap (as
+// Optuna's TPE does with consider_endpoints off). Multivariate: Scott-like
+// 0.2 n^(-1/(d+4)). Then the "magic clip" to [1/min(100, n+2), 1] (REFERENCE.md section 1).
 static void bandwidths(const Tpe *t, const double *vals, int m, double *sig, double *scratch) {
   int na = 0;
   for (int i = 0; i < m; i++)
@@ -277,21 +279,27 @@ static void bandwidths(const Tpe *t, const double *vals, int m, double *sig, dou
     for (int i = 0; i < m; i++) sig[i] = clampd(s, lo, 1);
     return;
   }
-  qsort(scratch, (size_t)na, sizeof(double), cmp_double);
+  scratch[na] = 0.5;  // the prior's mean is a neighbour too
+  int ns = na + 1;
+  qsort(scratch, (size_t)ns, sizeof(double), cmp_double);
   for (int i = 0; i < m; i++) {
     if (isnan(vals[i])) {
       sig[i] = 1;
       continue;
     }
-    // Position of this value among the sorted ones (first match).
-    int l = 0, h = na;
+    int l = 0, h = ns;  // position of this value among the sorted ones (first match)
     while (l < h) {
       int mid = (l + h) / 2;
       if (scratch[mid] < vals[i]) l = mid + 1;
       else h = mid;
     }
-    double left = l > 0 ? scratch[l - 1] : 0, right = l + 1 < na ? scratch[l + 1] : 1;
-    sig[i] = clampd(fmax(vals[i] - left, right - vals[i]), lo, 1);
+    double left = l > 0 ? vals[i] - scratch[l - 1] : vals[i];
+    double right = l + 1 < ns ? scratch[l + 1] - vals[i] : 1 - vals[i];
+    double s;
+    if (ns >= 2 && l == 0) s = right;
+    else if (ns >= 2 && l == ns - 1) s = left;
+    else s = fmax(left, right);
+    sig[i] = clampd(s, lo, 1);
   }
 }
 
@@ -519,7 +527,7 @@ static void split_free(Split *sp) {
 static int split_build(const Tpe *t, const double *running, int nrunning, int n_good, Split *sp) {
   int d = t->dim, n = t->n;
   memset(sp, 0, sizeof *sp);
-  int ng = n_good >= 0 ? n_good : gamma_n(t, n + nrunning);
+  int ng = n_good >= 0 ? n_good : gamma_n(t, n);  // running trials do not count, as in Optuna
   if (ng < 1) ng = 1;
   if (ng > n) ng = n;
   const double **rows = malloc(sizeof(double *) * (size_t)(n + nrunning));

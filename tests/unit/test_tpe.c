@@ -38,8 +38,9 @@ static TpeOptions univariate(void) {
 }
 
 // Two observations in [0, 1]: 0.2 (better) and 0.8. gamma(2) = 1, so l holds 0.2 and the
-// prior, g holds 0.8 and the prior, each with weight 1/2. Bandwidths: the larger gap to the
-// neighbours with 0 and 1 as sentinels (0.8 for both), clipped below at 1/min(100, 1 + 2).
+// prior, g holds 0.8 and the prior, each with weight 1/2. Bandwidths: the gap to the prior's
+// mean 0.5 (an end of the sorted list takes its inner gap), 0.3 for both, clipped below at
+// 1/min(100, 1 + 2) = 1/3.
 static void test_density_by_hand(void) {
   SpaceDim d = {.kind = DIM_FLOAT, .lo = 0, .hi = 1};
   TpeOptions o = univariate();
@@ -51,8 +52,8 @@ static void test_density_by_hand(void) {
   for (double x = 0.05; x < 1; x += 0.15) {
     double ll, lg;
     CHECK_INT(tpe_score(t, &x, &ll, &lg), HPO_OK);
-    double l = 0.5 * trunc_pdf(x, 0.2, 0.8) + 0.5 * trunc_pdf(x, 0.5, 1);
-    double g = 0.5 * trunc_pdf(x, 0.8, 0.8) + 0.5 * trunc_pdf(x, 0.5, 1);
+    double l = 0.5 * trunc_pdf(x, 0.2, 1.0 / 3) + 0.5 * trunc_pdf(x, 0.5, 1);
+    double g = 0.5 * trunc_pdf(x, 0.8, 1.0 / 3) + 0.5 * trunc_pdf(x, 0.5, 1);
     CHECK_NEAR(ll, log(l), 1e-12);
     CHECK_NEAR(lg, log(g), 1e-12);
   }

@@ -1,0 +1,24 @@
+-- hpolua side of bench/tpe_quality: best-so-far regret after 25, 50 and 100 trials of
+-- hpo.tpe() with its defaults, one line per seed: "problem seed r25 r50 r100".
+-- usage: lua5.4 bench/tpe_quality.lua PROBLEM SEEDS
+local hpo = require('hpo')
+local problems = dofile(arg[0]:gsub('tpe_quality%.lua$', 'problems.lua'))
+local name, seeds = arg[1], tonumber(arg[2])
+local prob = assert(problems[name], 'unknown problem ' .. name)
+for seed = 1, seeds do
+  local space = {}
+  for _, d in ipairs(prob.dims) do
+    space[d[1]] = hpo.uniform(d[2], d[3])
+  end
+  local r = hpo.study({ space = space, objective = prob.f, trials = 100,
+    sampler = hpo.tpe({ seed = seed, multivariate = arg[3] ~= 'univariate' }) })
+    :optimize({ quiet = true })
+  local best, out = math.huge, {}
+  for i, t in ipairs(r.trials) do
+    best = math.min(best, t.value)
+    if i == 25 or i == 50 or i == 100 then
+      out[#out + 1] = ('%.6g'):format(best - prob.min)
+    end
+  end
+  print(name, seed, table.concat(out, ' '))
+end
