@@ -24,8 +24,10 @@ struct Tpe {
   TpeOptions opt;
   Rng rng;
   int n, cap;
-  Obs *obs;    // sorted by rank, best first
-  double *xs;  // cap x dim, by arrival
+  Obs *obs;     // sorted by rank, best first
+  int *by_age;  // rows of xs sorted by order (age), oldest first
+  int64_t *age; // order of each row of xs
+  double *xs;   // cap x dim, by arrival
   char err[128];
 };
 
@@ -67,6 +69,8 @@ void tpe_free(Tpe *t) {
   if (!t) return;
   free(t->dims);
   free(t->obs);
+  free(t->by_age);
+  free(t->age);
   free(t->xs);
   free(t);
 }
@@ -97,8 +101,11 @@ double tpe_log_ndtr_diff(double a, double b) {
     double lb = tpe_log_ndtr(b);
     return lb + log1mexp(tpe_log_ndtr(a) - lb);
   }
-  // a <= 0 < b: the mass between is at least a fair share of the middle.
-  return log1p(-0.5 * erfc(-a / M_SQRT2) - 0.5 * erfc(b / M_SQRT2));
+  // a <= 0 < b: one minus the two tails; a tail beyond 8.5 sigma (< 1e-17) is skipped, which
+  // spares the erfc calls of most kernels far from the bounds.
+  double tails = (a > -8.5 ? 0.5 * erfc(-a / M_SQRT2) : 0) + (b < 8.5 ? 0.5 * erfc(b / M_SQRT2) : 0);
+  if (tails < 1e-5) return -tails - 0.5 * tails * tails;  // log1p's series; error < 4e-16 t
+  return log1p(-tails);
 }
 
 // Inverse of the standard normal CDF (Wichura, AS 241, PPND16), accurate to about 1e-16.
@@ -190,6 +197,12 @@ int tpe_tell(Tpe *t, const double *x, int group, double step, double score, int6
     double *xs = realloc(t->xs, sizeof(double) * (size_t)cap * (size_t)t->dim);
     if (!xs) return HPO_ENOMEM;
     t->xs = xs;
+    int *by_age = realloc(t->by_age, sizeof(int) * (size_t)cap);
+    if (!by_age) return HPO_ENOMEM;
+    t->by_age = by_age;
+    int64_t *age = realloc(t->age, sizeof(int64_t) * (size_t)cap);
+    if (!age) return HPO_ENOMEM;
+    t->age = age;
     t->cap = cap;
   }
   Obs o = {.order = order, .group = group, .step = step, .score = score, .idx = t->n};
@@ -203,6 +216,12 @@ int tpe_tell(Tpe *t, const double *x, int group, double step, double score, int6
   }
   memmove(t->obs + lo + 1, t->obs + lo, sizeof(Obs) * (size_t)(t->n - lo));
   t->obs[lo] = o;
+  // The age order, usually an append (trials finish roughly in the order they started).
+  int a = t->n;
+  t->age[o.idx] = order;
+  while (a > 0 && t->age[t->by_age[a - 1]] > order) a--;
+  memmove(t->by_age + a + 1, t->by_age + a, sizeof(int) * (size_t)(t->n - a));
+  t->by_age[a] = o.idx;
   t->n++;
   return HPO_OK;
 }
@@ -232,31 +251,13 @@ static void mixture_free(Mixture *mx) {
   memset(mx, 0, sizeof *mx);
 }
 
-// Weights by age (REFERENCE.md section 1): 1 each below 25 members, else a ramp from 1/n to 1
-// over the oldest n - 25 and 1 for the newest 25.
-static int cmp_order(const void *a, const void *b) {
-  int64_t x = **(const int64_t *const *)a, y = **(const int64_t *const *)b;
-  return (x > y) - (x < y);
-}
-
-static void age_weights(const int64_t *order, int m, double *w) {
-  if (m < 25) {
-    for (int i = 0; i < m; i++) w[i] = 1;
-    return;
-  }
-  const int64_t **idx = malloc(sizeof(int64_t *) * (size_t)m);
-  if (!idx) {
-    for (int i = 0; i < m; i++) w[i] = 1;
-    return;
-  }
-  for (int i = 0; i < m; i++) idx[i] = &order[i];
-  qsort(idx, (size_t)m, sizeof *idx, cmp_order);
+// Weight of the member of age rank r (0 = oldest) in a set of m (REFERENCE.md section 1): 1
+// each below 25 members, else a ramp from 1/m to 1 over the oldest m - 25 and 1 for the
+// newest 25.
+static double age_weight(int r, int m) {
   int ramp = m - 25;
-  for (int r = 0; r < m; r++) {
-    int i = (int)(idx[r] - order);
-    w[i] = r < ramp ? (ramp == 1 ? 1.0 / m : 1.0 / m + (1 - 1.0 / m) * r / (ramp - 1)) : 1;
-  }
-  free(idx);
+  if (m < 25 || r >= ramp) return 1;
+  return ramp == 1 ? 1.0 / m : 1.0 / m + (1 - 1.0 / m) * r / (ramp - 1);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -305,7 +306,7 @@ static void bandwidths(const Tpe *t, const double *vals, int m, double *sig, dou
 
 // Build a mixture from the rows of xs listed in idx (ages in order).
 static int mixture_build(const Tpe *t, Mixture *mx, const double *const *rows,
-                         const int64_t *order, int m) {
+                         const double *weight, int m) {
   int d = t->dim, k = m + 1;
   memset(mx, 0, sizeof *mx);
   mx->m = m;
@@ -328,7 +329,7 @@ static int mixture_build(const Tpe *t, Mixture *mx, const double *const *rows,
     return HPO_ENOMEM;
   }
   // Weights: by age, plus the prior's, normalised.
-  age_weights(order, m, mx->w);
+  for (int i = 0; i < m; i++) mx->w[i] = weight[i];
   mx->w[m] = t->opt.prior_weight;
   double total = 0;
   for (int i = 0; i < k; i++) total += mx->w[i];
@@ -465,7 +466,10 @@ static double logsumexp(const double *v, int n) {
     if (v[i] > mx) mx = v[i];
   if (!isfinite(mx)) return mx;
   double s = 0;
-  for (int i = 0; i < n; i++) s += exp(v[i] - mx);
+  for (int i = 0; i < n; i++) {
+    double e = v[i] - mx;
+    if (e > -40) s += exp(e);  // a thousand terms below e^-40 move the sum by < 1e-14
+  }
   return mx + log(s);
 }
 
@@ -530,26 +534,35 @@ static int split_build(const Tpe *t, const double *running, int nrunning, int n_
   int ng = n_good >= 0 ? n_good : gamma_n(t, n);  // running trials do not count, as in Optuna
   if (ng < 1) ng = 1;
   if (ng > n) ng = n;
+  int nb = n - ng + nrunning;
   const double **rows = malloc(sizeof(double *) * (size_t)(n + nrunning));
-  int64_t *order = malloc(sizeof(int64_t) * (size_t)(n + nrunning));
+  double *weight = malloc(sizeof(double) * (size_t)(n + nrunning));
+  int *rank = malloc(sizeof(int) * (size_t)(n + 1));  // age rank within its set, by row
   sp->acc = malloc(sizeof(double) * (size_t)(n + nrunning + 1));
-  int status = rows && order && sp->acc ? HPO_OK : HPO_ENOMEM;
+  int status = rows && weight && rank && sp->acc ? HPO_OK : HPO_ENOMEM;
   if (status == HPO_OK) {
+    // Ages: one walk over the rows in age order counts each set's members separately.
+    for (int i = 0; i < n; i++) rank[t->obs[i].idx] = i < ng ? -1 : 0;  // -1 marks good
+    int rg = 0, rb = 0;
+    for (int a = 0; a < n; a++) {
+      int idx = t->by_age[a];
+      rank[idx] = rank[idx] < 0 ? rg++ : rb++;
+    }
     for (int i = 0; i < n; i++) {
       rows[i] = t->xs + (size_t)t->obs[i].idx * (size_t)d;
-      order[i] = t->obs[i].order;
+      weight[i] = age_weight(rank[t->obs[i].idx], i < ng ? ng : nb);
     }
     // Constant liar: running trials are the newest members of the bad set.
     for (int r = 0; r < nrunning; r++) {
       rows[n + r] = running + (size_t)r * (size_t)d;
-      order[n + r] = INT64_MAX - nrunning + r;
+      weight[n + r] = age_weight(rb + r, nb);
     }
-    status = mixture_build(t, &sp->good, rows, order, ng);
-    if (status == HPO_OK)
-      status = mixture_build(t, &sp->bad, rows + ng, order + ng, n - ng + nrunning);
+    status = mixture_build(t, &sp->good, rows, weight, ng);
+    if (status == HPO_OK) status = mixture_build(t, &sp->bad, rows + ng, weight + ng, nb);
   }
   free(rows);
-  free(order);
+  free(weight);
+  free(rank);
   if (status != HPO_OK) split_free(sp);
   return status;
 }
