@@ -1,6 +1,7 @@
 -- hpolua side of bench/tpe_quality: best-so-far regret after 25, 50 and 100 trials of
 -- hpo.tpe() with its defaults, one line per seed: "problem seed r25 r50 r100".
--- usage: lua5.4 bench/tpe_quality.lua PROBLEM SEEDS
+-- usage: lua5.4 bench/tpe_quality.lua PROBLEM SEEDS [univariate]
+-- For experiments, TPE_CANDIDATES and TPE_GAMMA override those options.
 local hpo = require('hpo')
 local problems = dofile(arg[0]:gsub('tpe_quality%.lua$', 'problems.lua'))
 local name, seeds = arg[1], tonumber(arg[2])
@@ -11,7 +12,9 @@ for seed = 1, seeds do
     space[d[1]] = hpo.uniform(d[2], d[3])
   end
   local r = hpo.study({ space = space, objective = prob.f, trials = 100,
-    sampler = hpo.tpe({ seed = seed, multivariate = arg[3] ~= 'univariate' }) })
+    sampler = hpo.tpe({ seed = seed, multivariate = arg[3] ~= 'univariate',
+      candidates = tonumber(os.getenv('TPE_CANDIDATES') or '24'),
+      gamma = os.getenv('TPE_GAMMA') or 'optuna' }) })
     :optimize({ quiet = true })
   local best, out = math.huge, {}
   for i, t in ipairs(r.trials) do
