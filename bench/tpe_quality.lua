@@ -14,7 +14,8 @@ for seed = 1, seeds do
   local r = hpo.study({ space = space, objective = prob.f, trials = 100,
     sampler = hpo.tpe({ seed = seed, multivariate = arg[3] ~= 'univariate',
       candidates = tonumber(os.getenv('TPE_CANDIDATES') or '24'),
-      gamma = os.getenv('TPE_GAMMA') or 'optuna' }) })
+      gamma = os.getenv('TPE_GAMMA') or 'optuna',
+      prior_weight = tonumber(os.getenv('TPE_PRIOR') or '1') }) })
     :optimize({ quiet = true })
   local best, out = math.huge, {}
   for i, t in ipairs(r.trials) do
