@@ -122,6 +122,22 @@ function M.trial_pids(trials_dir)
   return pids
 end
 
+--- Trials counted by state; asserts that no trial number repeats.
+function M.count_states(trials)
+  local n, numbers = {}, {}
+  for _, t in ipairs(trials) do
+    n[t.state] = (n[t.state] or 0) + 1
+    assert(not numbers[t.number], 'duplicate trial number ' .. t.number)
+    numbers[t.number] = true
+  end
+  return n
+end
+
+--- Assert that no process of the 'cmd' study in dir (see command_study) is still running.
+function M.cmd_none_alive(dir)
+  M.assert_none_alive(dir .. '/cmd.trials')
+end
+
 --- Assert that no process a fixture trial recorded in its pids file is still running.
 function M.assert_none_alive(trials_dir)
   for _, pid in ipairs(M.trial_pids(trials_dir)) do

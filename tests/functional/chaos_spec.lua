@@ -2,19 +2,7 @@
 -- trial number repeats, and no trial process is left running.
 local h = require('helpers')
 
-local function states(trials)
-  local n, numbers = {}, {}
-  for _, t in ipairs(trials) do
-    n[t.state] = (n[t.state] or 0) + 1
-    assert.is_nil(numbers[t.number], 'duplicate trial number ' .. t.number)
-    numbers[t.number] = true
-  end
-  return n
-end
-
-local function none_alive(dir)
-  h.assert_none_alive(dir .. '/cmd.trials')
-end
+local states, none_alive = h.count_states, h.cmd_none_alive
 
 local function running_count(db)
   local ok, trials = pcall(h.trials, db)

@@ -3,17 +3,7 @@
 -- reason, keeps going, and leaves no process behind.
 local h = require('helpers')
 
-local function by_state(trials)
-  local n = {}
-  for _, t in ipairs(trials) do
-    n[t.state] = (n[t.state] or 0) + 1
-  end
-  return n
-end
-
-local function none_alive(dir)
-  h.assert_none_alive(dir .. '/cmd.trials')
-end
+local by_state, none_alive = h.count_states, h.cmd_none_alive
 
 -- Run the study with the fixture; returns the run result and the stored trials.
 local function run(script, fields, args)
