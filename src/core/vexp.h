@@ -1,0 +1,14 @@
+/// Vectorised kernels of the engines' hot loops, compiled on their own with -ffast-math so
+/// that GCC can call glibc's SIMD exp (libmvec, at most 4 ulp off). Inputs must be finite.
+#ifndef HPO_CORE_VEXP_H
+#define HPO_CORE_VEXP_H
+
+/// sum_i exp(v[i] - shift) over the n values, skipping those below shift - 40.
+double vexp_sum(const double *v, int n, double shift);
+
+/// out[i] = log(Phi((1 - mu[i]) isig[i]) - Phi(-mu[i] isig[i])): the log-mass in [0, 1] of
+/// N(mu, 1/isig) for 0 <= mu[i] <= 1 (then the mass is at least 0.34, so one minus the two
+/// tails is well conditioned).
+void vtrunc_logmass(const double *mu, const double *isig, int n, double *out);
+
+#endif
