@@ -12,13 +12,15 @@ Tpe.__index = Tpe
 local OPTIONS = {
   seed = 'integer', startup = 'integer', candidates = 'integer', gamma = true,
   multivariate = 'boolean', constant_liar = 'boolean', prior_weight = 'number',
+  prior_share = 'boolean',
 }
 
 --- A TPE sampler. Options: seed, startup (10 random trials first), candidates (24 drawn
 --- from l(x) per ask), gamma ('optuna': min(ceil(0.1 n), 25); 'hyperopt':
 --- min(ceil(0.25 sqrt(n)), 25); or a function(n) returning the size of the good set),
 --- multivariate (true: one joint model), constant_liar (true: running trials count as bad),
---- prior_weight (1.0).
+--- prior_weight (1.0), prior_share (true: the prior weighs as much in g(x), relative to its
+--- members, as in l(x); false: the same absolute weight, as in Optuna and Hyperopt).
 function M.tpe(opts)
   local where = util.where()
   opts = opts or {}
@@ -50,6 +52,7 @@ function M.tpe(opts)
     seed = opts.seed, startup = opts.startup or 10, candidates = opts.candidates or 24,
     gamma = gamma, multivariate = opts.multivariate ~= false,
     constant_liar = opts.constant_liar ~= false, prior_weight = opts.prior_weight or 1.0,
+    prior_share = opts.prior_share ~= false,
   }, Tpe)
 end
 
@@ -63,6 +66,7 @@ function Tpe:setup(study, state)
     seed = self.seed, startup = self.startup, candidates = self.candidates,
     gamma = type(self.gamma) == 'string' and self.gamma or nil,
     multivariate = self.multivariate, prior_weight = self.prior_weight,
+    prior_share = self.prior_share,
   })
   if rng then
     self.engine:restore(rng)

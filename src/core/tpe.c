@@ -38,7 +38,8 @@ TpeOptions tpe_defaults(void) {
                       .candidates = 24,
                       .gamma = TPE_GAMMA_OPTUNA,
                       .multivariate = 1,
-                      .prior_weight = 1.0};
+                      .prior_weight = 1.0,
+                      .prior_share = 1};
 }
 
 const char *tpe_errmsg(const Tpe *t) { return t->err; }
@@ -306,8 +307,9 @@ static void bandwidths(const Tpe *t, const double *vals, int m, double *sig, dou
 }
 
 // Build a mixture from the rows of xs listed in idx (ages in order).
+// prior: the weight of the prior component, next to the members' weights.
 static int mixture_build(const Tpe *t, Mixture *mx, const double *const *rows,
-                         const double *weight, int m) {
+                         const double *weight, int m, double prior) {
   int d = t->dim, k = m + 1;
   memset(mx, 0, sizeof *mx);
   mx->m = m;
@@ -331,7 +333,7 @@ static int mixture_build(const Tpe *t, Mixture *mx, const double *const *rows,
   }
   // Weights: by age, plus the prior's, normalised.
   for (int i = 0; i < m; i++) mx->w[i] = weight[i];
-  mx->w[m] = t->opt.prior_weight;
+  mx->w[m] = prior;
   double total = 0;
   for (int i = 0; i < k; i++) total += mx->w[i];
   double cum = 0;
@@ -556,8 +558,15 @@ static int split_build(const Tpe *t, const double *running, int nrunning, int n_
       rows[n + r] = running + (size_t)r * (size_t)d;
       weight[n + r] = age_weight(rb + r, nb);
     }
-    status = mixture_build(t, &sp->good, rows, weight, ng);
-    if (status == HPO_OK) status = mixture_build(t, &sp->bad, rows + ng, weight + ng, nb);
+    // The prior's weight: prior_weight in l; in g either the same (the textbook rule, which
+    // makes an unexplored region (nb+1)/(ng+1) times likelier under l than under g late in
+    // a study) or, with prior_share, whatever gives it the same share of g as of l.
+    double wg = 0, wb = 0;
+    for (int i = 0; i < n + nrunning; i++) *(i < ng ? &wg : &wb) += weight[i];
+    double pg = t->opt.prior_weight;
+    double pb = t->opt.prior_share && wg > 0 ? pg * wb / wg : pg;
+    status = mixture_build(t, &sp->good, rows, weight, ng, pg);
+    if (status == HPO_OK) status = mixture_build(t, &sp->bad, rows + ng, weight + ng, nb, pb);
   }
   free(rows);
   free(weight);

@@ -28,6 +28,7 @@ typedef struct {
   TpeGamma gamma;       ///< the split rule (TPE_GAMMA_OPTUNA)
   int multivariate;     ///< one joint mixture of product kernels (1) or one per dimension
   double prior_weight;  ///< weight of the prior component (1.0)
+  int prior_share;      ///< give the prior the same share of g(x) as of l(x) (1)
 } TpeOptions;
 
 TpeOptions tpe_defaults(void);

@@ -60,6 +60,29 @@ static void test_density_by_hand(void) {
   tpe_free(t);
 }
 
+// prior_share: with 1 good and 3 bad observations, g's prior weighs 3 (its share of g is
+// 1/4, as l's is of l); without it, 1 (a share of 1/4 against 1/2).
+static void test_prior_share(void) {
+  SpaceDim d = {.kind = DIM_FLOAT, .lo = 0, .hi = 1};
+  for (int share = 0; share <= 1; share++) {
+    TpeOptions o = univariate();
+    o.prior_share = share;
+    Tpe *t;
+    CHECK_INT(tpe_new(&t, 1, &d, &o), HPO_OK);
+    double v[4] = {0.1, 0.4, 0.6, 0.9};
+    for (int i = 0; i < 4; i++) tpe_tell(t, &v[i], 0, 0, i, i);  // gamma(4) = 1: {0.1} good
+    // Bandwidths among 0.4, 0.5 (the prior's mean), 0.6 and 0.9: the ends take their inner
+    // gap (0.1 and 0.3), 0.6 the larger of its two (0.3); clipped below at 1/min(100, 3 + 2).
+    double mu[3] = {0.4, 0.6, 0.9}, sg[3] = {0.2, 0.3, 0.3};
+    double pw = share ? 3 : 1, x = 0.75, ll, lg;
+    tpe_score(t, &x, &ll, &lg);
+    double g = pw * trunc_pdf(x, 0.5, 1);
+    for (int k = 0; k < 3; k++) g += trunc_pdf(x, mu[k], sg[k]);
+    CHECK_NEAR(lg, log(g / (3 + pw)), 1e-12);
+    tpe_free(t);
+  }
+}
+
 // Categorical kernel: an observation of category c among C puts a = prior_weight / (m + 1)
 // on every category and 1 more on c, normalised; the prior is uniform.
 static void test_categorical_by_hand(void) {
@@ -162,6 +185,7 @@ int main(void) {
   RUN(test_log_ndtr);
   RUN(test_density_by_hand);
   RUN(test_categorical_by_hand);
+  RUN(test_prior_share);
   RUN(test_int_bins_sum_to_one);
   RUN(test_concentrates);
   RUN(test_constant_liar);
