@@ -1,7 +1,8 @@
 -- hpolua side of bench/tpe_quality: best-so-far regret after 25, 50 and 100 trials of
 -- hpo.tpe() with its defaults, one line per seed: "problem seed r25 r50 r100".
 -- usage: lua5.4 bench/tpe_quality.lua PROBLEM SEEDS [univariate]
--- For experiments, TPE_CANDIDATES and TPE_GAMMA override those options.
+-- For experiments, TPE_CANDIDATES, TPE_GAMMA, TPE_PRIOR, TPE_SHARE (0: off) and
+-- TPE_BANDWIDTH override those options.
 local hpo = require('hpo')
 local problems = dofile(arg[0]:gsub('tpe_quality%.lua$', 'problems.lua'))
 local name, seeds = arg[1], tonumber(arg[2])
@@ -15,7 +16,9 @@ for seed = 1, seeds do
     sampler = hpo.tpe({ seed = seed, multivariate = arg[3] ~= 'univariate',
       candidates = tonumber(os.getenv('TPE_CANDIDATES') or '24'),
       gamma = os.getenv('TPE_GAMMA') or 'optuna',
-      prior_weight = tonumber(os.getenv('TPE_PRIOR') or '1') }) })
+      prior_weight = tonumber(os.getenv('TPE_PRIOR') or '1'),
+      prior_share = os.getenv('TPE_SHARE') ~= '0',
+      bandwidth = os.getenv('TPE_BANDWIDTH') or 'gap' }) })
     :optimize({ quiet = true })
   local best, out = math.huge, {}
   for i, t in ipairs(r.trials) do

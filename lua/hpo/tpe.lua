@@ -12,7 +12,7 @@ Tpe.__index = Tpe
 local OPTIONS = {
   seed = 'integer', startup = 'integer', candidates = 'integer', gamma = true,
   multivariate = 'boolean', constant_liar = 'boolean', prior_weight = 'number',
-  prior_share = 'boolean',
+  prior_share = 'boolean', bandwidth = 'string',
 }
 
 --- A TPE sampler. Options: seed, startup (10 random trials first), candidates (24 drawn
@@ -20,7 +20,9 @@ local OPTIONS = {
 --- min(ceil(0.25 sqrt(n)), 25); or a function(n) returning the size of the good set),
 --- multivariate (true: one joint model), constant_liar (true: running trials count as bad),
 --- prior_weight (1.0), prior_share (true: the prior weighs as much in g(x), relative to its
---- members, as in l(x); false: the same absolute weight, as in Optuna and Hyperopt).
+--- members, as in l(x); false: the same absolute weight, as in Optuna and Hyperopt),
+--- bandwidth ('gap': each kernel's larger gap to its neighbours, per dimension; 'scott':
+--- Optuna's multivariate rule 0.2 n^(-1/(d+4))).
 function M.tpe(opts)
   local where = util.where()
   opts = opts or {}
@@ -44,6 +46,10 @@ function M.tpe(opts)
     util.fail(where, "hpo.tpe: gamma must be 'optuna', 'hyperopt' or a function(n), got %s",
       util.show(gamma))
   end
+  if opts.bandwidth ~= nil and opts.bandwidth ~= 'gap' and opts.bandwidth ~= 'scott' then
+    util.fail(where, "hpo.tpe: bandwidth must be 'gap' or 'scott', got %s",
+      util.show(opts.bandwidth))
+  end
   if (opts.candidates or 24) < 1 or (opts.startup or 10) < 0
     or (opts.prior_weight or 1) <= 0 then
     util.fail(where, 'hpo.tpe: candidates must be >= 1, startup >= 0 and prior_weight > 0')
@@ -52,7 +58,7 @@ function M.tpe(opts)
     seed = opts.seed, startup = opts.startup or 10, candidates = opts.candidates or 24,
     gamma = gamma, multivariate = opts.multivariate ~= false,
     constant_liar = opts.constant_liar ~= false, prior_weight = opts.prior_weight or 1.0,
-    prior_share = opts.prior_share ~= false,
+    prior_share = opts.prior_share ~= false, bandwidth = opts.bandwidth or 'gap',
   }, Tpe)
 end
 
@@ -66,7 +72,7 @@ function Tpe:setup(study, state)
     seed = self.seed, startup = self.startup, candidates = self.candidates,
     gamma = type(self.gamma) == 'string' and self.gamma or nil,
     multivariate = self.multivariate, prior_weight = self.prior_weight,
-    prior_share = self.prior_share,
+    prior_share = self.prior_share, bandwidth = self.bandwidth,
   })
   if rng then
     self.engine:restore(rng)

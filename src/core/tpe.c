@@ -28,6 +28,8 @@ struct Tpe {
   Obs *obs;     // sorted by rank, best first
   int *by_age;  // rows of xs sorted by order (age), oldest first
   int64_t *age; // order of each row of xs
+  int *sorted;  // per dimension j, at sorted + j * cap: rows with a value, by that value
+  int *nsorted; // per dimension, how many
   double *xs;   // cap x dim, by arrival
   char err[128];
 };
@@ -39,7 +41,8 @@ TpeOptions tpe_defaults(void) {
                       .gamma = TPE_GAMMA_OPTUNA,
                       .multivariate = 1,
                       .prior_weight = 1.0,
-                      .prior_share = 1};
+                      .prior_share = 1,
+                      .bandwidth = TPE_BANDWIDTH_GAP};
 }
 
 const char *tpe_errmsg(const Tpe *t) { return t->err; }
@@ -60,6 +63,12 @@ int tpe_new(Tpe **out, int dim, const SpaceDim *dims, const TpeOptions *opt) {
     return HPO_ENOMEM;
   }
   memcpy(t->dims, dims, sizeof(SpaceDim) * (size_t)dim);
+  t->nsorted = calloc((size_t)dim, sizeof(int));
+  if (!t->nsorted) {
+    free(t->dims);
+    free(t);
+    return HPO_ENOMEM;
+  }
   t->dim = dim;
   t->opt = o;
   rng_seed(&t->rng, o.seed);
@@ -73,6 +82,8 @@ void tpe_free(Tpe *t) {
   free(t->obs);
   free(t->by_age);
   free(t->age);
+  free(t->sorted);
+  free(t->nsorted);
   free(t->xs);
   free(t);
 }
@@ -205,6 +216,14 @@ int tpe_tell(Tpe *t, const double *x, int group, double step, double score, int6
     int64_t *age = realloc(t->age, sizeof(int64_t) * (size_t)cap);
     if (!age) return HPO_ENOMEM;
     t->age = age;
+    int *sorted = malloc(sizeof(int) * (size_t)cap * (size_t)t->dim);
+    if (!sorted) return HPO_ENOMEM;
+    for (int j = 0; j < t->dim; j++)
+      if (t->nsorted[j] > 0)
+        memcpy(sorted + (size_t)j * cap, t->sorted + (size_t)j * t->cap,
+               sizeof(int) * (size_t)t->nsorted[j]);
+    free(t->sorted);
+    t->sorted = sorted;
     t->cap = cap;
   }
   Obs o = {.order = order, .group = group, .step = step, .score = score, .idx = t->n};
@@ -224,6 +243,21 @@ int tpe_tell(Tpe *t, const double *x, int group, double step, double score, int6
   while (a > 0 && t->age[t->by_age[a - 1]] > order) a--;
   memmove(t->by_age + a + 1, t->by_age + a, sizeof(int) * (size_t)(t->n - a));
   t->by_age[a] = o.idx;
+  // Each dimension's values in order, for the neighbour-gap bandwidths (O(n) per dimension,
+  // instead of a sort per ask).
+  for (int j = 0; j < t->dim; j++) {
+    if (isnan(x[j]) || t->dims[j].kind == DIM_CATEGORICAL) continue;
+    int *sj = t->sorted + (size_t)j * t->cap, ns = t->nsorted[j];
+    int l = 0, h = ns;
+    while (l < h) {
+      int mid = (l + h) / 2;
+      if (t->xs[(size_t)sj[mid] * t->dim + j] <= x[j]) l = mid + 1;
+      else h = mid;
+    }
+    memmove(sj + l + 1, sj + l, sizeof(int) * (size_t)(ns - l));
+    sj[l] = o.idx;
+    t->nsorted[j] = ns + 1;
+  }
   t->n++;
   return HPO_OK;
 }
@@ -262,54 +296,35 @@ static double age_weight(int r, int m) {
   return ramp == 1 ? 1.0 / m : 1.0 / m + (1 - 1.0 / m) * r / (ramp - 1);
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
-// Bandwidths of one numeric dimension. Univariate: among the sorted values and the prior's
-// mean 0.5, each value's larger gap to its neighbours, with the bounds 0 and 1 as outer
-// neighbours except for the smallest and largest value, which take their inner gap (as
-// Optuna's TPE does with consider_endpoints off). Multivariate: Scott-like
-// 0.2 n^(-1/(d+4)). Then the "magic clip" to [1/min(100, n+2), 1] (REFERENCE.md section 1).
-static void bandwidths(const Tpe *t, const double *vals, int m, double *sig, double *scratch) {
-  int na = 0;
-  for (int i = 0; i < m; i++)
-    if (!isnan(vals[i])) scratch[na++] = vals[i];
+// Neighbour-gap bandwidths of one numeric dimension of one set (REFERENCE.md section 1, with
+// Optuna's details): among the set's values and the prior's mean 0.5, each value's larger
+// gap to its neighbours, the bounds 0 and 1 being the outer neighbours, except that the
+// smallest and largest value take their inner gap; then the "magic clip" to
+// [1/min(100, n+2), 1]. vals/own: the set's values in order with their member index (-1 for
+// the prior's mean); sig gets one bandwidth per member.
+static void gap_bandwidths(const double *vals, const int *own, int len, int na, double *sig) {
   double lo = 1.0 / fmin(100.0, na + 2.0);
-  if (t->opt.multivariate) {
-    double s = 0.2 * pow(fmax(na, 1), -1.0 / (t->dim + 4));
-    for (int i = 0; i < m; i++) sig[i] = clampd(s, lo, 1);
-    return;
-  }
-  scratch[na] = 0.5;  // the prior's mean is a neighbour too
-  int ns = na + 1;
-  qsort(scratch, (size_t)ns, sizeof(double), cmp_double);
-  for (int i = 0; i < m; i++) {
-    if (isnan(vals[i])) {
-      sig[i] = 1;
-      continue;
-    }
-    int l = 0, h = ns;  // position of this value among the sorted ones (first match)
-    while (l < h) {
-      int mid = (l + h) / 2;
-      if (scratch[mid] < vals[i]) l = mid + 1;
-      else h = mid;
-    }
-    double left = l > 0 ? vals[i] - scratch[l - 1] : vals[i];
-    double right = l + 1 < ns ? scratch[l + 1] - vals[i] : 1 - vals[i];
-    double s;
-    if (ns >= 2 && l == 0) s = right;
-    else if (ns >= 2 && l == ns - 1) s = left;
-    else s = fmax(left, right);
-    sig[i] = clampd(s, lo, 1);
+  for (int p = 0; p < len; p++) {
+    if (own[p] < 0) continue;
+    double left = p > 0 ? vals[p] - vals[p - 1] : vals[p];
+    double right = p + 1 < len ? vals[p + 1] - vals[p] : 1 - vals[p];
+    double g = len >= 2 && p == 0 ? right : len >= 2 && p == len - 1 ? left : fmax(left, right);
+    sig[own[p]] = clampd(g, lo, 1);
   }
 }
 
-// Build a mixture from the rows of xs listed in idx (ages in order).
+// Scott-like bandwidth 0.2 n^(-1/(d+4)) for every member (Optuna's multivariate rule), with
+// the same clip.
+static void scott_bandwidths(const Tpe *t, int na, int m, double *sig) {
+  double s = clampd(0.2 * pow(fmax(na, 1), -1.0 / (t->dim + 4)), 1.0 / fmin(100.0, na + 2.0), 1);
+  for (int i = 0; i < m; i++) sig[i] = s;
+}
+
 // prior: the weight of the prior component, next to the members' weights.
+// sigmas: the members' bandwidths per numeric dimension (dim x m), or NULL for Scott's.
 static int mixture_build(const Tpe *t, Mixture *mx, const double *const *rows,
-                         const double *weight, int m, double prior) {
+                         const double *weight, int m, double prior, const double *sigmas) {
   int d = t->dim, k = m + 1;
   memset(mx, 0, sizeof *mx);
   mx->m = m;
@@ -367,8 +382,13 @@ static int mixture_build(const Tpe *t, Mixture *mx, const double *const *rows,
       off += (size_t)k * c;
       continue;
     }
-    for (int i = 0; i < m; i++) vals[i] = rows[i][j];
-    bandwidths(t, vals, m, sig, vals + k);
+    int na = 0;
+    for (int i = 0; i < m; i++) {
+      vals[i] = rows[i][j];
+      na += !isnan(vals[i]);
+    }
+    if (sigmas) memcpy(sig, sigmas + (size_t)j * m, sizeof(double) * (size_t)m);
+    else scott_bandwidths(t, na, m, sig);
     for (int i = 0; i < k; i++) {
       double v = i < m ? vals[i] : (double)NAN;
       if (isnan(v)) {  // the prior, or a member where this dimension was inactive
@@ -379,9 +399,8 @@ static int mixture_build(const Tpe *t, Mixture *mx, const double *const *rows,
       }
       isig[i] = 1 / sig[i];
     }
-    // The truncation to [0, 1], vectorised: the normalisers are most of an ask's cost.
-    vtrunc_logmass(mu, isig, k, cst);
-    for (int i = 0; i < k; i++) cst[i] = -log(sig[i]) - LOG_SQRT_2PI - cst[i];
+    // Vectorised: with the truncation to [0, 1], these constants are much of an ask's cost.
+    vkernel_const(mu, isig, k, cst);
   }
   free(vals);
   return HPO_OK;
@@ -529,6 +548,80 @@ static void split_free(Split *sp) {
   sp->acc = NULL;
 }
 
+// Neighbour-gap bandwidths of both sets, dimension by dimension, from the sorted index: one
+// merge walk per set (the set's observations in value order, its running trials, and the
+// prior's mean) instead of a sort. pos maps a row of xs to its rank (0 = best); members of
+// the good set are ranks 0..ng-1, of the bad set ng..n-1 then the running trials.
+static int split_gaps(const Tpe *t, const int *pos, int ng, const double *running, int nrunning,
+                      double *sig_good, double *sig_bad) {
+  int d = t->dim, n = t->n, nb = n - ng + nrunning;
+  double *vals = malloc(sizeof(double) * (size_t)(n + nrunning + 1));
+  int *own = malloc(sizeof(int) * (size_t)(n + nrunning + 1));
+  double *rv = malloc(sizeof(double) * (size_t)(nrunning + 1));
+  int *ro = calloc((size_t)(nrunning + 1), sizeof(int));
+  if (!vals || !own || !rv || !ro) {
+    free(vals);
+    free(own);
+    free(rv);
+    free(ro);
+    return HPO_ENOMEM;
+  }
+  for (int i = 0; i < d * ng; i++) sig_good[i] = 1;
+  for (int i = 0; i < d * nb; i++) sig_bad[i] = 1;
+  for (int j = 0; j < d; j++) {
+    if (t->dims[j].kind == DIM_CATEGORICAL) continue;
+    const int *sj = t->sorted + (size_t)j * t->cap;
+    int ns = t->nsorted[j];
+    // Running trials' values of this dimension, in order (few: insertion sort).
+    int nr = 0;
+    for (int r = 0; r < nrunning; r++) {
+      double v = running[(size_t)r * d + j];
+      if (isnan(v)) continue;
+      int q = nr++;
+      while (q > 0 && rv[q - 1] > v) {
+        rv[q] = rv[q - 1];
+        ro[q] = ro[q - 1];
+        q--;
+      }
+      rv[q] = v;
+      ro[q] = n - ng + r;  // its member index in the bad set
+    }
+    for (int good = 1; good >= 0; good--) {
+      int len = 0, na = 0, prior = 0, a = 0, b = good ? nr : 0;
+      while (a < ns || b < nr || !prior) {
+        double va = a < ns ? t->xs[(size_t)sj[a] * d + j] : (double)INFINITY;
+        double vb = b < nr ? rv[b] : (double)INFINITY;
+        double v = fmin(va, vb);
+        if (!prior && 0.5 <= v) {
+          vals[len] = 0.5;
+          own[len++] = -1;
+          prior = 1;
+          continue;
+        }
+        if (va <= vb) {
+          int p = pos[sj[a++]];
+          if ((p < ng) == good) {
+            vals[len] = va;
+            own[len++] = good ? p : p - ng;
+            na++;
+          }
+        } else {
+          vals[len] = vb;
+          own[len++] = ro[b++];
+          na++;
+        }
+      }
+      gap_bandwidths(vals, own, len, na, (good ? sig_good + (size_t)j * ng
+                                               : sig_bad + (size_t)j * nb));
+    }
+  }
+  free(vals);
+  free(own);
+  free(rv);
+  free(ro);
+  return HPO_OK;
+}
+
 static int split_build(const Tpe *t, const double *running, int nrunning, int n_good, Split *sp) {
   int d = t->dim, n = t->n;
   memset(sp, 0, sizeof *sp);
@@ -539,6 +632,7 @@ static int split_build(const Tpe *t, const double *running, int nrunning, int n_
   const double **rows = malloc(sizeof(double *) * (size_t)(n + nrunning));
   double *weight = malloc(sizeof(double) * (size_t)(n + nrunning));
   int *rank = malloc(sizeof(int) * (size_t)(n + 1));  // age rank within its set, by row
+  double *sig_good = NULL, *sig_bad = NULL;
   sp->acc = malloc(sizeof(double) * (size_t)(n + nrunning + 1));
   int status = rows && weight && rank && sp->acc ? HPO_OK : HPO_ENOMEM;
   if (status == HPO_OK) {
@@ -565,9 +659,19 @@ static int split_build(const Tpe *t, const double *running, int nrunning, int n_
     for (int i = 0; i < n + nrunning; i++) *(i < ng ? &wg : &wb) += weight[i];
     double pg = t->opt.prior_weight;
     double pb = t->opt.prior_share && wg > 0 ? pg * wb / wg : pg;
-    status = mixture_build(t, &sp->good, rows, weight, ng, pg);
-    if (status == HPO_OK) status = mixture_build(t, &sp->bad, rows + ng, weight + ng, nb, pb);
+    if (!t->opt.multivariate || t->opt.bandwidth == TPE_BANDWIDTH_GAP) {
+      sig_good = malloc(sizeof(double) * (size_t)(d * ng + 1));
+      sig_bad = malloc(sizeof(double) * (size_t)(d * nb + 1));
+      for (int i = 0; i < n; i++) rank[t->obs[i].idx] = i;  // now: row -> rank
+      status = sig_good && sig_bad ? split_gaps(t, rank, ng, running, nrunning, sig_good, sig_bad)
+                                   : HPO_ENOMEM;
+    }
+    if (status == HPO_OK) status = mixture_build(t, &sp->good, rows, weight, ng, pg, sig_good);
+    if (status == HPO_OK)
+      status = mixture_build(t, &sp->bad, rows + ng, weight + ng, nb, pb, sig_bad);
   }
+  free(sig_good);
+  free(sig_bad);
   free(rows);
   free(weight);
   free(rank);

@@ -21,6 +21,11 @@ typedef enum {
   TPE_GAMMA_HYPEROPT = 1,  ///< n_good = min(ceil(0.25 sqrt(n)), 25)
 } TpeGamma;
 
+typedef enum {
+  TPE_BANDWIDTH_GAP = 0,    ///< each kernel's larger gap to its neighbours, per dimension
+  TPE_BANDWIDTH_SCOTT = 1,  ///< Scott-like 0.2 n^(-1/(d+4)) (Optuna's multivariate rule)
+} TpeBandwidth;
+
 typedef struct {
   uint64_t seed;
   int startup;          ///< random proposals until this many observations (10)
@@ -29,6 +34,7 @@ typedef struct {
   int multivariate;     ///< one joint mixture of product kernels (1) or one per dimension
   double prior_weight;  ///< weight of the prior component (1.0)
   int prior_share;      ///< give the prior the same share of g(x) as of l(x) (1)
+  TpeBandwidth bandwidth;  ///< of multivariate kernels (GAP); univariate ones always use GAP
 } TpeOptions;
 
 TpeOptions tpe_defaults(void);

@@ -7,19 +7,29 @@ __attribute__((target_clones("avx2", "default"))) double vexp_sum(const double *
   double s = 0;
 #pragma omp simd reduction(+ : s)
   for (int i = 0; i < n; i++) {
+    // Clamped first: a far underflow would send the vector exp down its slow scalar path.
     double e = v[i] - shift;
-    s += e > -40 ? exp(e) : 0;
+    double c = e > -40 ? e : -40;
+    s += e > -40 ? exp(c) : 0;
   }
   return s;
 }
 
-__attribute__((target_clones("avx2", "default"))) void vtrunc_logmass(const double *mu,
-                                                                      const double *isig, int n,
-                                                                      double *out) {
-  const double r = 0.70710678118654752440;  // 1/sqrt(2)
+__attribute__((target_clones("avx2", "default"))) void vkernel_const(const double *mu,
+                                                                     const double *isig, int n,
+                                                                     double *out) {
+  const double r = 0.70710678118654752440;           // 1/sqrt(2)
+  const double log_sqrt_2pi = 0.91893853320467274178;
 #pragma omp simd
   for (int i = 0; i < n; i++) {
-    double tails = 0.5 * erfc(mu[i] * isig[i] * r) + 0.5 * erfc((1 - mu[i]) * isig[i] * r);
-    out[i] = log1p(-tails);
+    // Arguments past 26 (tails below 1e-295) are clamped: they change nothing, and far out
+    // the vector erfc would reach subnormals and its slow path.
+    double za = fmin(mu[i] * isig[i] * r, 26), zb = fmin((1 - mu[i]) * isig[i] * r, 26);
+    double tails = 0.5 * erfc(za) + 0.5 * erfc(zb);
+    // log(1 - tails): its series below 1e-5 (error < 4e-16 relative), log1p above, each fed
+    // an argument in its own range so that neither takes a slow path.
+    double big = fmax(tails, 1e-5);
+    double logmass = tails < 1e-5 ? -tails - 0.5 * tails * tails : log1p(-big);
+    out[i] = log(isig[i]) - log_sqrt_2pi - logmass;
   }
 }

@@ -6,9 +6,9 @@
 /// sum_i exp(v[i] - shift) over the n values, skipping those below shift - 40.
 double vexp_sum(const double *v, int n, double shift);
 
-/// out[i] = log(Phi((1 - mu[i]) isig[i]) - Phi(-mu[i] isig[i])): the log-mass in [0, 1] of
-/// N(mu, 1/isig) for 0 <= mu[i] <= 1 (then the mass is at least 0.34, so one minus the two
-/// tails is well conditioned).
-void vtrunc_logmass(const double *mu, const double *isig, int n, double *out);
+/// out[i] = log(isig[i] / sqrt(2 pi)) - log(Phi((1 - mu[i]) isig[i]) - Phi(-mu[i] isig[i])):
+/// the constant of the log density of N(mu, 1/isig) truncated to [0, 1], for 0 <= mu[i] <= 1
+/// (then the mass is at least 0.34, so one minus the two tails is well conditioned).
+void vkernel_const(const double *mu, const double *isig, int n, double *out);
 
 #endif

@@ -33,6 +33,10 @@ static int l_tpe_new(lua_State *L) {
     o.multivariate = l_optfield_bool(L, 2, "multivariate", o.multivariate);
     o.prior_weight = l_optfield_num(L, 2, "prior_weight", o.prior_weight);
     o.prior_share = l_optfield_bool(L, 2, "prior_share", o.prior_share);
+    lua_getfield(L, 2, "bandwidth");
+    static const char *const bws[] = {"gap", "scott", NULL};
+    if (!lua_isnil(L, -1)) o.bandwidth = (TpeBandwidth)luaL_checkoption(L, -1, NULL, bws);
+    lua_pop(L, 1);
     lua_getfield(L, 2, "gamma");
     static const char *const rules[] = {"optuna", "hyperopt", NULL};
     if (!lua_isnil(L, -1)) o.gamma = (TpeGamma)luaL_checkoption(L, -1, NULL, rules);
