@@ -29,7 +29,11 @@ struct Tpe {
   int *by_age;  // rows of xs sorted by order (age), oldest first
   int64_t *age; // order of each row of xs
   int *sorted;  // per dimension j, at sorted + j * cap: rows with a value, by that value
+  double *sortval;  // the values themselves, in the same layout (read in order by asks)
   int *nsorted; // per dimension, how many
+  struct Mixture *mix;  // the two mixtures of an ask, kept to reuse their buffers
+  double *bw;           // bandwidths of an ask (both sets), kept likewise
+  size_t bwcap;
   double *xs;   // cap x dim, by arrival
   char err[128];
 };
@@ -76,6 +80,8 @@ int tpe_new(Tpe **out, int dim, const SpaceDim *dims, const TpeOptions *opt) {
   return HPO_OK;
 }
 
+static void mixtures_free(struct Mixture *mix);
+
 void tpe_free(Tpe *t) {
   if (!t) return;
   free(t->dims);
@@ -83,7 +89,10 @@ void tpe_free(Tpe *t) {
   free(t->by_age);
   free(t->age);
   free(t->sorted);
+  free(t->sortval);
   free(t->nsorted);
+  mixtures_free(t->mix);
+  free(t->bw);
   free(t->xs);
   free(t);
 }
@@ -217,13 +226,23 @@ int tpe_tell(Tpe *t, const double *x, int group, double step, double score, int6
     if (!age) return HPO_ENOMEM;
     t->age = age;
     int *sorted = malloc(sizeof(int) * (size_t)cap * (size_t)t->dim);
-    if (!sorted) return HPO_ENOMEM;
+    double *sortval = malloc(sizeof(double) * (size_t)cap * (size_t)t->dim);
+    if (!sorted || !sortval) {
+      free(sorted);
+      free(sortval);
+      return HPO_ENOMEM;
+    }
     for (int j = 0; j < t->dim; j++)
-      if (t->nsorted[j] > 0)
+      if (t->nsorted[j] > 0) {
         memcpy(sorted + (size_t)j * cap, t->sorted + (size_t)j * t->cap,
                sizeof(int) * (size_t)t->nsorted[j]);
+        memcpy(sortval + (size_t)j * cap, t->sortval + (size_t)j * t->cap,
+               sizeof(double) * (size_t)t->nsorted[j]);
+      }
     free(t->sorted);
+    free(t->sortval);
     t->sorted = sorted;
+    t->sortval = sortval;
     t->cap = cap;
   }
   Obs o = {.order = order, .group = group, .step = step, .score = score, .idx = t->n};
@@ -248,14 +267,17 @@ int tpe_tell(Tpe *t, const double *x, int group, double step, double score, int6
   for (int j = 0; j < t->dim; j++) {
     if (isnan(x[j]) || t->dims[j].kind == DIM_CATEGORICAL) continue;
     int *sj = t->sorted + (size_t)j * t->cap, ns = t->nsorted[j];
+    double *vj = t->sortval + (size_t)j * t->cap;
     int l = 0, h = ns;
     while (l < h) {
       int mid = (l + h) / 2;
-      if (t->xs[(size_t)sj[mid] * t->dim + j] <= x[j]) l = mid + 1;
+      if (vj[mid] <= x[j]) l = mid + 1;
       else h = mid;
     }
     memmove(sj + l + 1, sj + l, sizeof(int) * (size_t)(ns - l));
+    memmove(vj + l + 1, vj + l, sizeof(double) * (size_t)(ns - l));
     sj[l] = o.idx;
+    vj[l] = x[j];
     t->nsorted[j] = ns + 1;
   }
   t->n++;
@@ -266,14 +288,41 @@ int tpe_tell(Tpe *t, const double *x, int group, double step, double score, int6
 
 // One side (good or bad) of the split: m members plus the prior, as structure-of-arrays per
 // dimension so that scoring a candidate against every component is a tight loop.
-typedef struct {
+typedef struct Mixture {
   int m;        // members; component m is the prior
+  int capk;     // components the buffers hold
+  size_t capcat;
   double *logw; // m + 1 log weights (normalised)
   double *w;    // m + 1 weights, cumulative, for sampling
   double *mu, *isig, *sig, *cst;  // dim x (m + 1), numeric dimensions
   double *logp;                   // categorical: per dimension, (m + 1) x n rows of log p
   size_t *cat_off;                // offset of each categorical dimension's rows in logp
 } Mixture;
+
+// Grow a mixture's buffers to hold k components (ncat categorical probabilities); they are
+// kept from one ask to the next, so a study does not pay page faults for fresh memory.
+static int mixture_reserve(Mixture *mx, int d, int k, size_t ncat) {
+  if (k > mx->capk) {
+    double **arrays[6] = {&mx->logw, &mx->w, &mx->mu, &mx->isig, &mx->sig, &mx->cst};
+    for (int a = 0; a < 6; a++) {
+      size_t len = a < 2 ? (size_t)k : (size_t)d * (size_t)k;
+      double *p = realloc(*arrays[a], sizeof(double) * len);
+      if (!p) return HPO_ENOMEM;
+      *arrays[a] = p;
+    }
+    size_t *off = realloc(mx->cat_off, sizeof(size_t) * (size_t)d);
+    if (!off) return HPO_ENOMEM;
+    mx->cat_off = off;
+    mx->capk = k;
+  }
+  if (ncat > mx->capcat || !mx->logp) {
+    double *p = realloc(mx->logp, sizeof(double) * (ncat ? ncat : 1));
+    if (!p) return HPO_ENOMEM;
+    mx->logp = p;
+    mx->capcat = ncat;
+  }
+  return HPO_OK;
+}
 
 static void mixture_free(Mixture *mx) {
   free(mx->logw);
@@ -285,6 +334,13 @@ static void mixture_free(Mixture *mx) {
   free(mx->logp);
   free(mx->cat_off);
   memset(mx, 0, sizeof *mx);
+}
+
+static void mixtures_free(struct Mixture *mix) {
+  if (!mix) return;
+  mixture_free(&mix[0]);
+  mixture_free(&mix[1]);
+  free(mix);
 }
 
 // Weight of the member of age rank r (0 = oldest) in a set of m (REFERENCE.md section 1): 1
@@ -326,24 +382,13 @@ static void scott_bandwidths(const Tpe *t, int na, int m, double *sig) {
 static int mixture_build(const Tpe *t, Mixture *mx, const double *const *rows,
                          const double *weight, int m, double prior, const double *sigmas) {
   int d = t->dim, k = m + 1;
-  memset(mx, 0, sizeof *mx);
-  mx->m = m;
-  mx->logw = malloc(sizeof(double) * (size_t)k);
-  mx->w = malloc(sizeof(double) * (size_t)k);
-  mx->mu = malloc(sizeof(double) * (size_t)(d * k));
-  mx->isig = malloc(sizeof(double) * (size_t)(d * k));
-  mx->sig = malloc(sizeof(double) * (size_t)(d * k));
-  mx->cst = malloc(sizeof(double) * (size_t)(d * k));
-  mx->cat_off = malloc(sizeof(size_t) * (size_t)d);
-  double *vals = malloc(sizeof(double) * (size_t)(2 * k));
   size_t ncat = 0;
   for (int j = 0; j < d; j++)
     if (t->dims[j].kind == DIM_CATEGORICAL) ncat += (size_t)k * (size_t)t->dims[j].n;
-  mx->logp = malloc(sizeof(double) * (ncat ? ncat : 1));
-  if (!mx->logw || !mx->w || !mx->mu || !mx->isig || !mx->sig || !mx->cst || !mx->cat_off ||
-      !vals || !mx->logp) {
+  mx->m = m;
+  double *vals = malloc(sizeof(double) * (size_t)(2 * k));
+  if (!vals || mixture_reserve(mx, d, k, ncat) != HPO_OK) {
     free(vals);
-    mixture_free(mx);
     return HPO_ENOMEM;
   }
   // Weights: by age, plus the prior's, normalised.
@@ -537,13 +582,12 @@ static void sample_prior(Tpe *t, double *x) {
 
 // The good and bad mixtures of the current observations (running ones join the bad set).
 typedef struct {
-  Mixture good, bad;
+  Mixture *good, *bad;  // the engine's two (reused) mixtures
   double *acc;  // scratch for log-sum-exp over components
 } Split;
 
 static void split_free(Split *sp) {
-  mixture_free(&sp->good);
-  mixture_free(&sp->bad);
+  sp->good = sp->bad = NULL;
   free(sp->acc);
   sp->acc = NULL;
 }
@@ -571,6 +615,7 @@ static int split_gaps(const Tpe *t, const int *pos, int ng, const double *runnin
   for (int j = 0; j < d; j++) {
     if (t->dims[j].kind == DIM_CATEGORICAL) continue;
     const int *sj = t->sorted + (size_t)j * t->cap;
+    const double *vj = t->sortval + (size_t)j * t->cap;
     int ns = t->nsorted[j];
     // Running trials' values of this dimension, in order (few: insertion sort).
     int nr = 0;
@@ -586,34 +631,47 @@ static int split_gaps(const Tpe *t, const int *pos, int ng, const double *runnin
       rv[q] = v;
       ro[q] = n - ng + r;  // its member index in the bad set
     }
-    for (int good = 1; good >= 0; good--) {
-      int len = 0, na = 0, prior = 0, a = 0, b = good ? nr : 0;
-      while (a < ns || b < nr || !prior) {
-        double va = a < ns ? t->xs[(size_t)sj[a] * d + j] : (double)INFINITY;
-        double vb = b < nr ? rv[b] : (double)INFINITY;
-        double v = fmin(va, vb);
-        if (!prior && 0.5 <= v) {
-          vals[len] = 0.5;
-          own[len++] = -1;
-          prior = 1;
-          continue;
-        }
-        if (va <= vb) {
-          int p = pos[sj[a++]];
-          if ((p < ng) == good) {
-            vals[len] = va;
-            own[len++] = good ? p : p - ng;
-            na++;
-          }
-        } else {
-          vals[len] = vb;
-          own[len++] = ro[b++];
+    // The good set (at most 25): its values and the prior's mean, by insertion sort.
+    int len = 0, na = 0;
+    for (int i = 0; i <= ng; i++) {
+      double v = i < ng ? t->xs[(size_t)t->obs[i].idx * d + j] : 0.5;
+      if (isnan(v)) continue;
+      int q = len++;
+      while (q > 0 && vals[q - 1] > v) {
+        vals[q] = vals[q - 1];
+        own[q] = own[q - 1];
+        q--;
+      }
+      vals[q] = v;
+      own[q] = i < ng ? i : -1;
+      na += i < ng;
+    }
+    gap_bandwidths(vals, own, len, na, sig_good + (size_t)j * ng);
+    // The bad set: a walk of the sorted index, merged with the running values and the
+    // prior's mean.
+    len = na = 0;
+    int prior = 0, a = 0, b = 0;
+    while (a < ns || b < nr || !prior) {
+      double va = a < ns ? vj[a] : (double)INFINITY;
+      double vb = b < nr ? rv[b] : (double)INFINITY;
+      if (!prior && 0.5 <= fmin(va, vb)) {
+        vals[len] = 0.5;
+        own[len++] = -1;
+        prior = 1;
+      } else if (va <= vb) {
+        int p = pos[sj[a++]];
+        if (p >= ng) {
+          vals[len] = va;
+          own[len++] = p - ng;
           na++;
         }
+      } else {
+        vals[len] = vb;
+        own[len++] = ro[b++];
+        na++;
       }
-      gap_bandwidths(vals, own, len, na, (good ? sig_good + (size_t)j * ng
-                                               : sig_bad + (size_t)j * nb));
     }
+    gap_bandwidths(vals, own, len, na, sig_bad + (size_t)j * nb);
   }
   free(vals);
   free(own);
@@ -622,9 +680,15 @@ static int split_gaps(const Tpe *t, const int *pos, int ng, const double *runnin
   return HPO_OK;
 }
 
-static int split_build(const Tpe *t, const double *running, int nrunning, int n_good, Split *sp) {
+static int split_build(Tpe *t, const double *running, int nrunning, int n_good, Split *sp) {
   int d = t->dim, n = t->n;
   memset(sp, 0, sizeof *sp);
+  if (!t->mix) {
+    t->mix = calloc(2, sizeof(Mixture));
+    if (!t->mix) return HPO_ENOMEM;
+  }
+  sp->good = &t->mix[0];
+  sp->bad = &t->mix[1];
   int ng = n_good >= 0 ? n_good : gamma_n(t, n);  // running trials do not count, as in Optuna
   if (ng < 1) ng = 1;
   if (ng > n) ng = n;
@@ -660,18 +724,26 @@ static int split_build(const Tpe *t, const double *running, int nrunning, int n_
     double pg = t->opt.prior_weight;
     double pb = t->opt.prior_share && wg > 0 ? pg * wb / wg : pg;
     if (!t->opt.multivariate || t->opt.bandwidth == TPE_BANDWIDTH_GAP) {
-      sig_good = malloc(sizeof(double) * (size_t)(d * ng + 1));
-      sig_bad = malloc(sizeof(double) * (size_t)(d * nb + 1));
+      size_t need = (size_t)d * (size_t)(ng + nb) + 1;
+      if (need > t->bwcap) {
+        double *bw = realloc(t->bw, sizeof(double) * need);
+        if (bw) {
+          t->bw = bw;
+          t->bwcap = need;
+        }
+      }
+      if (t->bwcap >= need) {
+        sig_good = t->bw;
+        sig_bad = t->bw + (size_t)d * ng;
+      }
       for (int i = 0; i < n; i++) rank[t->obs[i].idx] = i;  // now: row -> rank
       status = sig_good && sig_bad ? split_gaps(t, rank, ng, running, nrunning, sig_good, sig_bad)
                                    : HPO_ENOMEM;
     }
-    if (status == HPO_OK) status = mixture_build(t, &sp->good, rows, weight, ng, pg, sig_good);
+    if (status == HPO_OK) status = mixture_build(t, sp->good, rows, weight, ng, pg, sig_good);
     if (status == HPO_OK)
-      status = mixture_build(t, &sp->bad, rows + ng, weight + ng, nb, pb, sig_bad);
+      status = mixture_build(t, sp->bad, rows + ng, weight + ng, nb, pb, sig_bad);
   }
-  free(sig_good);
-  free(sig_bad);
   free(rows);
   free(weight);
   free(rank);
@@ -682,8 +754,8 @@ static int split_build(const Tpe *t, const double *running, int nrunning, int n_
 // log l(x) - log g(x): of the whole point (multivariate) or of dimension j (univariate).
 static double split_score(const Tpe *t, Split *sp, const double *x, int j, double *ll,
                           double *lg) {
-  *ll = log_density(t, &sp->good, x, j, sp->acc);
-  *lg = log_density(t, &sp->bad, x, j, sp->acc);
+  *ll = log_density(t, sp->good, x, j, sp->acc);
+  *lg = log_density(t, sp->bad, x, j, sp->acc);
   return *ll - *lg;
 }
 
@@ -732,8 +804,8 @@ int tpe_ask(Tpe *t, const double *running, int nrunning, int n_good, double *x) 
     for (int round = 0; round < 4 && besti < 0; round++) {
       for (int c = 0; c < nc; c++) {
         double *xc = cand + (size_t)c * d;
-        int i = pick_component(&sp.good, &t->rng);
-        for (int j = 0; j < d; j++) xc[j] = sample_dim(t, &sp.good, j, i);
+        int i = pick_component(sp.good, &t->rng);
+        for (int j = 0; j < d; j++) xc[j] = sample_dim(t, sp.good, j, i);
         if (round < 3 && is_running(xc, running, nrunning, d)) continue;
         double score = split_score(t, &sp, xc, -1, &ll, &lg);
         if (besti < 0 || score > best) {
@@ -748,8 +820,8 @@ int tpe_ask(Tpe *t, const double *running, int nrunning, int n_good, double *x) 
     for (int j = 0; j < d; j++) {
       double best = -INFINITY;
       for (int c = 0; c < nc; c++) {
-        int i = pick_component(&sp.good, &t->rng);
-        cand[j] = sample_dim(t, &sp.good, j, i);
+        int i = pick_component(sp.good, &t->rng);
+        cand[j] = sample_dim(t, sp.good, j, i);
         double score = split_score(t, &sp, cand, j, &ll, &lg);
         if (c == 0 || score > best) {
           best = score;
