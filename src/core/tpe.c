@@ -295,6 +295,8 @@ typedef struct Mixture {
   double *logw; // m + 1 log weights (normalised)
   double *w;    // m + 1 weights, cumulative, for sampling
   double *mu, *isig, *sig, *cst;  // dim x (m + 1), numeric dimensions
+  double *lw1;  // dim x (m + 1): log weights over the components active in that dimension
+                // alone (-inf for the others), for one-dimensional (univariate) models
   double *logp;                   // categorical: per dimension, (m + 1) x n rows of log p
   size_t *cat_off;                // offset of each categorical dimension's rows in logp
 } Mixture;
@@ -303,8 +305,8 @@ typedef struct Mixture {
 // kept from one ask to the next, so a study does not pay page faults for fresh memory.
 static int mixture_reserve(Mixture *mx, int d, int k, size_t ncat) {
   if (k > mx->capk) {
-    double **arrays[6] = {&mx->logw, &mx->w, &mx->mu, &mx->isig, &mx->sig, &mx->cst};
-    for (int a = 0; a < 6; a++) {
+    double **arrays[7] = {&mx->logw, &mx->w, &mx->mu, &mx->isig, &mx->sig, &mx->cst, &mx->lw1};
+    for (int a = 0; a < 7; a++) {
       size_t len = a < 2 ? (size_t)k : (size_t)d * (size_t)k;
       double *p = realloc(*arrays[a], sizeof(double) * len);
       if (!p) return HPO_ENOMEM;
@@ -331,6 +333,7 @@ static void mixture_free(Mixture *mx) {
   free(mx->isig);
   free(mx->sig);
   free(mx->cst);
+  free(mx->lw1);
   free(mx->logp);
   free(mx->cat_off);
   memset(mx, 0, sizeof *mx);
@@ -397,6 +400,13 @@ static int mixture_build(const Tpe *t, Mixture *mx, const double *const *rows,
   double total = 0;
   for (int i = 0; i < k; i++) total += mx->w[i];
   double cum = 0;
+  for (int j = 0; j < d; j++) {
+    // A dimension's own model uses only the trials where it was active (and the prior).
+    double *lw = mx->lw1 + (size_t)j * k, active = 0;
+    for (int i = 0; i < k; i++) active += i == m || !isnan(rows[i][j]) ? mx->w[i] : 0;
+    for (int i = 0; i < k; i++)
+      lw[i] = i == m || !isnan(rows[i][j]) ? log(mx->w[i] / active) : (double)-INFINITY;
+  }
   for (int i = 0; i < k; i++) {
     mx->logw[i] = log(mx->w[i] / total);
     cum += mx->w[i] / total;
@@ -542,7 +552,8 @@ static double logsumexp(const double *v, int n) {
 __attribute__((target_clones("avx2", "default"))) static double log_density(const Tpe *t, const Mixture *mx, const double *x, int only_dim,
                           double *acc) {
   int k = mx->m + 1;
-  for (int i = 0; i < k; i++) acc[i] = mx->logw[i];
+  const double *lw = only_dim >= 0 ? mx->lw1 + (size_t)only_dim * k : mx->logw;
+  for (int i = 0; i < k; i++) acc[i] = lw[i];
   for (int j = 0; j < t->dim; j++) {
     if (only_dim >= 0 && j != only_dim) continue;
     const SpaceDim *sd = &t->dims[j];
@@ -820,7 +831,12 @@ int tpe_ask(Tpe *t, const double *running, int nrunning, int n_good, double *x) 
     for (int j = 0; j < d; j++) {
       double best = -INFINITY;
       for (int c = 0; c < nc; c++) {
+        // A component active in this dimension (the prior always is).
         int i = pick_component(sp.good, &t->rng);
+        for (int tries = 0; tries < 64 && isinf(sp.good->lw1[(size_t)j * (sp.good->m + 1) + i]);
+             tries++)
+          i = pick_component(sp.good, &t->rng);
+        if (isinf(sp.good->lw1[(size_t)j * (sp.good->m + 1) + i])) i = sp.good->m;
         cand[j] = sample_dim(t, sp.good, j, i);
         double score = split_score(t, &sp, cand, j, &ll, &lg);
         if (c == 0 || score > best) {
