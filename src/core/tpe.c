@@ -296,7 +296,7 @@ typedef struct Mixture {
   double *w;    // m + 1 weights, cumulative, for sampling
   double *mu, *isig, *sig, *cst;  // dim x (m + 1), numeric dimensions
   double *lw1;  // dim x (m + 1): log weights over the components active in that dimension
-                // alone (-inf for the others), for one-dimensional (univariate) models
+                // alone (-inf for the others); built for univariate models only
   double *logp;                   // categorical: per dimension, (m + 1) x n rows of log p
   size_t *cat_off;                // offset of each categorical dimension's rows in logp
 } Mixture;
@@ -400,7 +400,7 @@ static int mixture_build(const Tpe *t, Mixture *mx, const double *const *rows,
   double total = 0;
   for (int i = 0; i < k; i++) total += mx->w[i];
   double cum = 0;
-  for (int j = 0; j < d; j++) {
+  for (int j = 0; j < d && !t->opt.multivariate; j++) {
     // A dimension's own model uses only the trials where it was active (and the prior).
     double *lw = mx->lw1 + (size_t)j * k, active = 0;
     for (int i = 0; i < k; i++) active += i == m || !isnan(rows[i][j]) ? mx->w[i] : 0;
