@@ -1,0 +1,50 @@
+/// CMA-ES (Hansen, "The CMA Evolution Strategy: A Tutorial", arXiv 1604.00772; REFERENCE.md
+/// section 3) with active covariance weights and IPOP/BIPOP restarts, minimising over the
+/// encoded unit cube [0, 1]^n. Ask/tell by generations: cmaes_ask fills lambda points,
+/// cmaes_tell takes their values in the same order.
+#ifndef HPO_CORE_CMAES_H
+#define HPO_CORE_CMAES_H
+
+#include <stdint.h>
+
+typedef struct CmaEs CmaEs;
+
+typedef enum { CMAES_RESTART_NONE = 0, CMAES_RESTART_IPOP = 1, CMAES_RESTART_BIPOP = 2 } CmaRestart;
+
+typedef struct {
+  uint64_t seed;
+  double sigma0;       ///< initial step size (0: 1/6 of the unit range)
+  int popsize;         ///< lambda (0: 4 + floor(3 ln n))
+  CmaRestart restart;  ///< restart strategy
+  int bounded;         ///< keep points in [0, 1]: resample up to 100 times, then clip (1)
+  int max_restarts;    ///< restarts allowed (9)
+} CmaOptions;
+
+/// The strategy parameters of a generation size, from the tutorial (for tests).
+typedef struct {
+  int lambda, mu;
+  double mu_eff, c_sigma, d_sigma, c_c, c_1, c_mu, chi_n;
+} CmaConstants;
+
+CmaOptions cmaes_defaults(void);
+/// Constants for dimension n and population lambda (0: the default).
+CmaConstants cmaes_constants(int n, int lambda);
+/// Create an engine; x0 (n values, or NULL for the centre 0.5) is the initial mean.
+int cmaes_new(CmaEs **out, int n, const double *x0, const CmaOptions *opt);
+void cmaes_free(CmaEs *c);
+/// Points in the current generation (lambda).
+int cmaes_lambda(const CmaEs *c);
+/// Write the current generation's lambda points (lambda x n, row-major) into x.
+int cmaes_ask(CmaEs *c, double *x);
+/// Tell the values (to minimise) of the points of the last ask, in order. Runs the update,
+/// the stopping tests and, when one fires, a restart. Returns 1 if a restart happened.
+int cmaes_tell(CmaEs *c, const double *f);
+int cmaes_generation(const CmaEs *c);
+int cmaes_restarts(const CmaEs *c);
+double cmaes_sigma(const CmaEs *c);
+/// The mean of the current search distribution (n values).
+const double *cmaes_mean(const CmaEs *c);
+/// Best value and point seen so far.
+double cmaes_best(const CmaEs *c, double *x);
+
+#endif
