@@ -18,6 +18,7 @@ typedef struct {
   CmaRestart restart;  ///< restart strategy
   int bounded;         ///< keep points in [0, 1]: resample up to 100 times, then clip (1)
   int max_restarts;    ///< restarts allowed (9)
+  int separable;       ///< sep-CMA: a diagonal covariance, faster learning (Ros & Hansen 2008)
 } CmaOptions;
 
 /// The strategy parameters of a generation size, from the tutorial (for tests).
@@ -46,5 +47,15 @@ double cmaes_sigma(const CmaEs *c);
 const double *cmaes_mean(const CmaEs *c);
 /// Best value and point seen so far.
 double cmaes_best(const CmaEs *c, double *x);
+/// One more point from the current distribution, outside the generation (for a parallel
+/// worker that asks while the generation is still being evaluated).
+int cmaes_sample(CmaEs *c, double *x);
+/// Replace the distribution: mean m, step size sigma, covariance C (n x n, or NULL for I).
+int cmaes_set_distribution(CmaEs *c, const double *m, double sigma, const double *C);
+/// The whole state as doubles (for a resumed study); cmaes_state_size() of them.
+int cmaes_state_size(const CmaEs *c);
+void cmaes_get_state(const CmaEs *c, double *state);
+/// Restore a state saved by cmaes_get_state from an engine of the same dimension.
+int cmaes_set_state(CmaEs *c, const double *state, int size);
 
 #endif
