@@ -22,6 +22,7 @@ M.random = sampler.random
 M.qmc = sampler.qmc
 M.grid = sampler.grid
 M.tpe = require('hpo.tpe').tpe
+M.cmaes = require('hpo.cmaes').cmaes
 
 --- Define a study; see README.md for the fields. In a study file: return hpo.study({...}).
 M.study = study.new

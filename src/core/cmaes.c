@@ -28,6 +28,7 @@ struct CmaEs {
   long evals, budget_small, budget_large;
   int regime_large;   // BIPOP: the current run is a large-population one
   double best_f, *best_x;
+  double *minstd;  // per coordinate, a floor on its standard deviation (integers), or NULL
 };
 
 static int imax(int a, int b) { return a > b ? a : b; }
@@ -173,6 +174,7 @@ void cmaes_free(CmaEs *c) {
   free(c->tmp2);
   free(c->eig_work);
   free(c->best_x);
+  free(c->minstd);
   free(c);
 }
 
@@ -414,6 +416,14 @@ int cmaes_tell(CmaEs *c, const double *f) {
   if (c->opt.separable)
     for (int a = 0; a < n; a++)
       for (int b = 0; b < a; b++) c->C[a * n + b] = 0;
+  // Margin for discrete coordinates: their standard deviation stays above a floor, so an
+  // integer keeps a chance of changing instead of freezing (in the spirit of CMA-ES with
+  // margin, Hamano et al. 2022).
+  if (c->minstd)
+    for (int j = 0; j < n; j++) {
+      double floor2 = c->minstd[j] * c->minstd[j] / (c->sigma * c->sigma);
+      if (c->C[j * n + j] < floor2) c->C[j * n + j] = floor2;
+    }
   int stop = should_stop(c, f);
   c->gen++;
   if (stop && c->opt.restart != CMAES_RESTART_NONE && c->restarts < c->opt.max_restarts) {
@@ -509,5 +519,58 @@ int cmaes_set_state(CmaEs *c, const double *s, int size) {
   p += c->hist_len;
   memcpy(c->best_x, p, sizeof(double) * (size_t)n);
   c->eigen_gen = (int)s[22];
+  return HPO_OK;
+}
+
+int cmaes_warm_start(CmaEs *c, const double *X, int m, double alpha) {
+  int n = c->n;
+  if (m < 1) return HPO_EINVAL;
+  double *mean = calloc((size_t)n, sizeof(double));
+  double *S = calloc((size_t)n * n, sizeof(double));
+  double *L = malloc(sizeof(double) * (size_t)n * n);
+  if (!mean || !S || !L) {
+    free(mean);
+    free(S);
+    free(L);
+    return HPO_ENOMEM;
+  }
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++) mean[j] += X[(size_t)i * n + j] / m;
+  // Sigma = alpha^2 I + the sample covariance of the promising points.
+  for (int i = 0; i < m; i++)
+    for (int a = 0; a < n; a++)
+      for (int b = 0; b < n; b++)
+        S[a * n + b] += (X[(size_t)i * n + a] - mean[a]) * (X[(size_t)i * n + b] - mean[b]) / m;
+  for (int a = 0; a < n; a++) S[a * n + a] += alpha * alpha;
+  memcpy(L, S, sizeof(double) * (size_t)n * n);
+  int status = HPO_EINVAL;
+  if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', n, L, n) == 0) {
+    double logdet = 0;
+    for (int a = 0; a < n; a++) logdet += 2 * log(L[a * n + a]);
+    // sigma0 = det(Sigma)^(1/(2n)) and C0 = Sigma / det(Sigma)^(1/n): sigma0^2 C0 = Sigma.
+    double scale = exp(-logdet / n);
+    for (int i = 0; i < n * n; i++) S[i] *= scale;
+    status = cmaes_set_distribution(c, mean, exp(logdet / (2 * n)), S);
+    if (status == HPO_OK) c->sigma0 = c->sigma;
+  }
+  free(mean);
+  free(S);
+  free(L);
+  return status;
+}
+
+int cmaes_set_margin(CmaEs *c, const double *width) {
+  int n = c->n;
+  if (!c->minstd) c->minstd = calloc((size_t)n, sizeof(double));
+  if (!c->minstd) return HPO_ENOMEM;
+  // P(leaving the bin from its centre) = alpha = min(1/(n lambda), 0.2): the floor is
+  // (w/2)/z with 2 (1 - Phi(z)) = alpha, z found by bisection.
+  double alpha = fmin(1.0 / (n * c->k.lambda), 0.2), lo = 0, hi = 10;
+  for (int i = 0; i < 100; i++) {
+    double z = 0.5 * (lo + hi);
+    if (erfc(z / M_SQRT2) > alpha) lo = z;
+    else hi = z;
+  }
+  for (int j = 0; j < n; j++) c->minstd[j] = width[j] > 0 ? 0.5 * width[j] / lo : 0;
   return HPO_OK;
 }

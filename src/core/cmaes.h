@@ -52,6 +52,14 @@ double cmaes_best(const CmaEs *c, double *x);
 int cmaes_sample(CmaEs *c, double *x);
 /// Replace the distribution: mean m, step size sigma, covariance C (n x n, or NULL for I).
 int cmaes_set_distribution(CmaEs *c, const double *m, double sigma, const double *C);
+/// WS-CMA-ES (Nomura et al., AAAI 2021; REFERENCE.md section 3): start from m promising
+/// points of earlier studies (m x n): mean = their mean, Sigma = alpha^2 I + their
+/// covariance, sigma0 = det(Sigma)^(1/(2n)), C0 = Sigma / det(Sigma)^(1/n).
+int cmaes_warm_start(CmaEs *c, const double *X, int m, double alpha);
+/// Discrete coordinates: width[j] is the width of coordinate j's bins (0: continuous). Their
+/// standard deviation is kept above a floor that leaves a bin with probability
+/// min(1/(n lambda), 0.2), so integers keep moving.
+int cmaes_set_margin(CmaEs *c, const double *width);
 /// The whole state as doubles (for a resumed study); cmaes_state_size() of them.
 int cmaes_state_size(const CmaEs *c);
 void cmaes_get_state(const CmaEs *c, double *state);

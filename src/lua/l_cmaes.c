@@ -138,6 +138,36 @@ static int l_cmaes_set_distribution(lua_State *L) {
   return 0;
 }
 
+/// cma:warm_start({x, ...}[, alpha = 0.1]): WS-CMA-ES from promising earlier points
+static int l_cmaes_warm_start(lua_State *L) {
+  LCma *lc = check_cma(L);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  int m = (int)luaL_len(L, 2), n = lc->n;
+  double *X = lua_newuserdatauv(L, sizeof(double) * (size_t)(m > 0 ? m : 1) * (size_t)n, 0);
+  for (int i = 0; i < m; i++) {
+    lua_rawgeti(L, 2, i + 1);
+    int k;
+    double *x = l_checkvector(L, lua_gettop(L), &k);
+    luaL_argcheck(L, k == n, 2, "each point must have n values");
+    memcpy(X + (size_t)i * n, x, sizeof(double) * (size_t)n);
+    lua_pop(L, 2);
+  }
+  int status = cmaes_warm_start(lc->c, X, m, luaL_optnumber(L, 3, 0.1));
+  if (status != HPO_OK) return l_status_error(L, status, "cmaes:warm_start");
+  return 0;
+}
+
+/// cma:set_margin({width, ...}): bin widths of discrete coordinates (0: continuous)
+static int l_cmaes_set_margin(lua_State *L) {
+  LCma *lc = check_cma(L);
+  int n;
+  double *w = l_checkvector(L, 2, &n);
+  luaL_argcheck(L, n == lc->n, 2, "one width per coordinate");
+  int status = cmaes_set_margin(lc->c, w);
+  if (status != HPO_OK) return l_status_error(L, status, "cmaes:set_margin");
+  return 0;
+}
+
 /// cma:state() -> string (the exact state, hexadecimal floats)
 static int l_cmaes_state(lua_State *L) {
   LCma *lc = check_cma(L);
@@ -191,6 +221,8 @@ void l_cmaes_register(lua_State *L) {
       {"info", l_cmaes_info},
       {"best", l_cmaes_best},
       {"set_distribution", l_cmaes_set_distribution},
+      {"warm_start", l_cmaes_warm_start},
+      {"set_margin", l_cmaes_set_margin},
       {"state", l_cmaes_state},
       {"restore", l_cmaes_restore},
       {"close", l_cmaes_close},

@@ -1,0 +1,275 @@
+--- hpo.cmaes(): CMA-ES over the numeric parameters (src/core/cmaes.c), with IPOP/BIPOP
+--- restarts, sep-CMA and warm starting from earlier studies. Categorical parameters are
+--- drawn at random (the fallback users know from Optuna's CmaEsSampler).
+---
+--- Generations: each ask hands out the next point of the current generation; the
+--- generation is told to the engine once all its points have finished. A worker that asks
+--- while the rest of the generation still runs gets an extra point drawn from the current
+--- distribution; it is evaluated and stored like any trial but not used in the update.
+--- A failed or pruned member counts as the worst value of its generation.
+local core = require('hpo.core')
+local util = require('hpo._util')
+
+local M = {}
+
+local Cma = { name = 'cmaes' }
+Cma.__index = Cma
+
+local OPTIONS = { seed = 'integer', sigma0 = 'number', popsize = 'integer', restart = 'string',
+  separable = 'boolean', warm_start = 'table' }
+
+--- Options: seed, sigma0 (in the unit cube; default 1/6), popsize (default 4 + 3 ln n),
+--- restart ('ipop' by default, 'bipop' or 'none'), separable (false), warm_start (a list of
+--- earlier study files whose best 10% of trials on the same parameters start the search).
+function M.cmaes(opts)
+  local where = util.where()
+  opts = opts or {}
+  for k, v in pairs(opts) do
+    local want = OPTIONS[k]
+    if not want then
+      util.fail(where, "hpo.cmaes: unknown option '%s'%s", tostring(k),
+        util.suggest(tostring(k), util.sorted_keys(OPTIONS)))
+    end
+    local ok = want == 'integer' and math.type(v) == 'integer' or type(v) == want
+    if not ok then
+      util.fail(where, "hpo.cmaes: option '%s' must be a %s, got %s", k, want, util.show(v))
+    end
+  end
+  local restart = opts.restart or 'ipop'
+  if restart ~= 'none' and restart ~= 'ipop' and restart ~= 'bipop' then
+    util.fail(where, "hpo.cmaes: restart must be 'none', 'ipop' or 'bipop', got %s",
+      util.show(restart))
+  end
+  if opts.sigma0 and not (opts.sigma0 > 0) then
+    util.fail(where, 'hpo.cmaes: sigma0 must be > 0')
+  end
+  if opts.popsize and opts.popsize < 2 then
+    util.fail(where, 'hpo.cmaes: popsize must be >= 2')
+  end
+  return setmetatable({ seed = opts.seed, sigma0 = opts.sigma0, popsize = opts.popsize,
+    restart = restart, separable = opts.separable or false, warm_start = opts.warm_start,
+    where = where }, Cma)
+end
+
+-- Exact text of a list of numbers (hexadecimal floats; NaN for a missing value).
+local function pack(list, n)
+  local parts = {}
+  for i = 1, n do
+    local v = list[i]
+    parts[i] = v == nil and 'nan' or ('%a'):format(v)
+  end
+  return table.concat(parts, ',')
+end
+
+local function unpack_list(text)
+  local list = {}
+  for v in text:gmatch('[^,]+') do
+    list[#list + 1] = v == 'nan' and false or tonumber(v)
+  end
+  return list
+end
+
+-- A key for a trial's params: their encoded numeric coordinates to 9 digits (params pass
+-- through JSON; an integer's coordinate is its bin's centre, whatever point CMA drew in it).
+local function key(x)
+  local parts = {}
+  for i, v in ipairs(x) do
+    parts[i] = ('%.9g'):format(v)
+  end
+  return table.concat(parts, ' ')
+end
+
+-- Encoded numeric coordinates of params, in the order of self.numeric.
+function Cma:coords(space, params)
+  local x = space:encode(params)
+  local out = {}
+  for i, j in ipairs(self.numeric) do
+    out[i] = x[j]
+  end
+  return out
+end
+
+-- WS-CMA-ES: the best 10% of earlier studies' complete trials that fit this space.
+function Cma:warm(study)
+  local points = {}
+  for _, path in ipairs(self.warm_start) do
+    local store, err = core.open_store(path, true)
+    if not store then
+      util.fail(self.where, 'hpo.cmaes: warm_start: %s', err)
+    end
+    for _, s in ipairs(assert(store:studies())) do
+      for _, t in ipairs(assert(store:trials(s.id))) do
+        local params = t.state == 'COMPLETE' and t.value and util.json_decode(t.params)
+        local checked = params and study.space:check_params(params)
+        if checked then
+          local sign = s.direction == 'maximize' and -1 or 1
+          points[#points + 1] = { f = sign * t.value, x = self:coords(study.space, checked) }
+        end
+      end
+    end
+    store:close()
+  end
+  if #points < 2 then
+    util.fail(self.where, 'hpo.cmaes: warm_start found %d usable trials; it needs at least 2',
+      #points)
+  end
+  table.sort(points, function(a, b)
+    return a.f < b.f
+  end)
+  local top = {}
+  for i = 1, math.max(2, math.ceil(0.1 * #points)) do
+    top[i] = points[i].x
+  end
+  self.engine:warm_start(top, 0.1)
+end
+
+function Cma:setup(study, state)
+  local space = study.space
+  self.numeric, self.categorical = {}, {}
+  for j, name in ipairs(space.names) do
+    local kind = space.params[name].kind
+    local list = kind == 'choice' and self.categorical or self.numeric
+    list[#list + 1] = j
+  end
+  if #self.numeric == 0 then
+    util.fail(self.where, 'hpo.cmaes: the space has no numeric parameter (use hpo.tpe)')
+  end
+  self.sign = study.direction == 'maximize' and -1 or 1
+  local seed = self.seed or (math.floor(core.now() * 1e6) ~ core.getpid())
+  self.seed = seed
+  self.engine = core.cmaes(#self.numeric, { seed = seed, sigma0 = self.sigma0,
+    popsize = self.popsize, restart = self.restart, separable = self.separable })
+  -- Integer, stepped and discrete parameters keep moving (a margin on their spread).
+  local widths, sizes = {}, space.core:grid_sizes(1)
+  for i, j in ipairs(self.numeric) do
+    local p = space.params[space.names[j]]
+    local discrete = p.kind == 'int' or p.kind == 'discrete' or p.step
+    widths[i] = discrete and 1 / sizes[j] or 0
+  end
+  self.engine:set_margin(widths)
+  self.rng = core.rng(seed + 1)
+  self.points, self.results, self.index, self.handed = nil, {}, {}, 0
+  if type(state) == 'string' and state:find('^CMA1|') then
+    local eng, rng, handed, pts, res, idx =
+      state:match('^CMA1|([^|]*)|(%x+)|(%d+)|([^|]*)|([^|]*)|(.*)$')
+    self.engine:restore(eng)
+    self.rng:restore(rng)
+    if pts ~= '' then
+      local flat, n = unpack_list(pts), #self.numeric
+      self.points = {}
+      for i = 1, #flat // n do
+        self.points[i] = table.move(flat, (i - 1) * n + 1, i * n, 1, {})
+      end
+      for m, k in idx:gmatch('(%d+)=([^;]+)') do
+        self.index[k] = self.index[k] or {}
+        table.insert(self.index[k], math.tointeger(m))
+      end
+      self.handed = math.tointeger(handed)
+      for i, v in ipairs(unpack_list(res)) do
+        self.results[i] = v or nil
+      end
+    end
+  elseif self.warm_start then
+    self:warm(study)
+  end
+end
+
+function Cma:ask(study)
+  local space = study.space
+  local x
+  if not self.points then
+    self.points, self.results, self.index, self.handed = self.engine:ask(), {}, {}, 0
+  end
+  local member
+  if self.handed < #self.points then
+    self.handed = self.handed + 1
+    member = self.handed
+    x = self.points[member]
+  else
+    x = self.engine:sample()  -- an extra point while the generation finishes
+  end
+  -- The full encoded vector: numeric coordinates from CMA, categorical ones at random.
+  local full = {}
+  for i, j in ipairs(self.numeric) do
+    full[j] = x[i]
+  end
+  for _, j in ipairs(self.categorical) do
+    full[j] = self.rng:uniform()
+  end
+  local params = space:from_unit(full)
+  if member then
+    -- Generation members by their params' key (two may share params on a discrete space).
+    local k = key(self:coords(space, params))
+    self.index[k] = self.index[k] or {}
+    table.insert(self.index[k], member)
+  end
+  return params
+end
+
+function Cma:tell(study, trial)
+  if not self.points then
+    return
+  end
+  local i
+  for _, m in ipairs(self.index[key(self:coords(study.space, trial.params))] or {}) do
+    if self.results[m] == nil then
+      i = m
+      break
+    end
+  end
+  if not i then
+    return  -- an extra point, or a trial from before this generation
+  end
+  if trial.state == 'COMPLETE' and trial.value then
+    self.results[i] = self.sign * trial.value
+  else
+    self.results[i] = false  -- failed or pruned: the generation's worst, below
+  end
+  for k = 1, #self.points do
+    if self.results[k] == nil then
+      return
+    end
+  end
+  local worst = -math.huge
+  for k = 1, #self.points do
+    if self.results[k] then
+      worst = math.max(worst, self.results[k])
+    end
+  end
+  if worst == -math.huge then
+    worst = 0  -- a generation of failures: nothing to rank
+  end
+  local f = {}
+  for k = 1, #self.points do
+    f[k] = self.results[k] or worst
+  end
+  self.engine:tell(f)
+  self.points = nil
+end
+
+function Cma:state()
+  local pts, res = '', ''
+  if self.points then
+    local flat = {}
+    for _, p in ipairs(self.points) do
+      table.move(p, 1, #p, #flat + 1, flat)
+    end
+    pts = pack(flat, #flat)
+    local r = {}
+    for k = 1, #self.points do
+      r[k] = self.results[k] or nil
+    end
+    res = pack(r, #self.points)
+  end
+  local idx = {}
+  for k, members in pairs(self.index) do
+    for _, m in ipairs(members) do
+      idx[#idx + 1] = m .. '=' .. k
+    end
+  end
+  table.sort(idx)
+  return ('CMA1|%s|%s|%d|%s|%s|%s'):format(self.engine:state(), self.rng:state(), self.handed,
+    pts, res, table.concat(idx, ';'))
+end
+
+return M
