@@ -40,7 +40,7 @@ function M.cmaes(opts)
     util.fail(where, "hpo.cmaes: restart must be 'none', 'ipop' or 'bipop', got %s",
       util.show(restart))
   end
-  if opts.sigma0 and not (opts.sigma0 > 0) then
+  if opts.sigma0 and (opts.sigma0 ~= opts.sigma0 or opts.sigma0 <= 0) then
     util.fail(where, 'hpo.cmaes: sigma0 must be > 0')
   end
   if opts.popsize and opts.popsize < 2 then
