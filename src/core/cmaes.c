@@ -98,8 +98,8 @@ static int start_run(CmaEs *c, int lambda, double sigma) {
   int n = c->n;
   free_generation(c);
   c->w = malloc(sizeof(double) * (size_t)lambda);
-  c->Y = malloc(sizeof(double) * (size_t)lambda * (size_t)n);
-  c->X = malloc(sizeof(double) * (size_t)lambda * (size_t)n);
+  c->Y = calloc((size_t)lambda * (size_t)n, sizeof(double));
+  c->X = calloc((size_t)lambda * (size_t)n, sizeof(double));
   c->order = malloc(sizeof(int) * (size_t)lambda);
   c->hist_len = 10 + (int)ceil(30.0 * n / lambda);
   c->hist = malloc(sizeof(double) * (size_t)c->hist_len);
@@ -444,13 +444,14 @@ int cmaes_set_distribution(CmaEs *c, const double *m, double sigma, const double
 }
 
 // State layout: 14 scalars, the random state as 8 exact 32-bit halves, the generation of
-// the last eigendecomposition, then m, C, B, D, ps, pc, the best-value history and the best
-// point: everything, so that a restored engine asks exactly what the original would.
+// the last eigendecomposition, then m, C, B, D, ps, pc, the best-value history, the best
+// point and the points and steps of the generation last asked: everything, so that a
+// restored engine asks and updates exactly as the original would.
 #define NSCALARS 23
 
 int cmaes_state_size(const CmaEs *c) {
   int n = c->n;
-  return NSCALARS + n + 2 * n * n + 3 * n + c->hist_len + n;
+  return NSCALARS + n + 2 * n * n + 3 * n + c->hist_len + n + 2 * c->k.lambda * n;
 }
 
 void cmaes_get_state(const CmaEs *c, double *s) {
@@ -481,6 +482,10 @@ void cmaes_get_state(const CmaEs *c, double *s) {
   memcpy(p, c->hist, sizeof(double) * (size_t)c->hist_len);
   p += c->hist_len;
   memcpy(p, c->best_x, sizeof(double) * (size_t)n);
+  p += n;
+  memcpy(p, c->X, sizeof(double) * (size_t)c->k.lambda * n);
+  p += c->k.lambda * n;
+  memcpy(p, c->Y, sizeof(double) * (size_t)c->k.lambda * n);
 }
 
 int cmaes_set_state(CmaEs *c, const double *s, int size) {
@@ -518,6 +523,10 @@ int cmaes_set_state(CmaEs *c, const double *s, int size) {
   memcpy(c->hist, p, sizeof(double) * (size_t)c->hist_len);
   p += c->hist_len;
   memcpy(c->best_x, p, sizeof(double) * (size_t)n);
+  p += n;
+  memcpy(c->X, p, sizeof(double) * (size_t)lambda * n);
+  p += lambda * n;
+  memcpy(c->Y, p, sizeof(double) * (size_t)lambda * n);
   c->eigen_gen = (int)s[22];
   return HPO_OK;
 }

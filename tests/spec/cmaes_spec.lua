@@ -1,0 +1,121 @@
+local hpo = require('hpo')
+local core = require('hpo.core')
+
+local function tmpdb()
+  local p = os.tmpname()
+  os.remove(p)
+  return p .. '.db'
+end
+
+local function cleanup(path)
+  for _, s in ipairs({ '', '-wal', '-shm' }) do
+    os.remove(path .. s)
+  end
+end
+
+local function quad_study(sampler, trials, extra)
+  local def = {
+    name = 'quad',
+    space = { x = hpo.uniform(-5, 5), y = hpo.uniform(-5, 5), n = hpo.int(1, 9),
+      act = hpo.choice({ 'relu', 'tanh' }) },
+    objective = function(p)
+      return (p.x - 1) ^ 2 + (p.y + 2) ^ 2 + math.abs(p.n - 3) + (p.act == 'tanh' and 0 or 0.5)
+    end,
+    trials = trials,
+    sampler = sampler,
+  }
+  for k, v in pairs(extra or {}) do
+    def[k] = v
+  end
+  return hpo.study(def)
+end
+
+describe('hpo.core.cmaes', function()
+  it('minimises the sphere as a plain ask/tell optimiser', function()
+    local cma = core.cmaes(10, { seed = 1, sigma0 = 2, bounded = false,
+      x0 = { 3, -2, 1, 4, -4, 0, 2, -1, 3, 1 } })
+    local evals = 0
+    while cma:best() >= 1e-8 and evals < 10000 do
+      local f = {}
+      for i, x in ipairs(cma:ask()) do
+        local s = 0
+        for j = 1, 10 do
+          s = s + x[j] ^ 2
+        end
+        f[i] = s
+      end
+      evals = evals + #f
+      cma:tell(f)
+    end
+    assert.is_true(cma:best() < 1e-8)
+    assert.is_true(evals < 3000, 'evaluations ' .. evals)  -- about 1450 (REFERENCE.md)
+  end)
+end)
+
+describe('hpo.cmaes', function()
+  it('finds the minimum of a mixed space, integers included', function()
+    local r = quad_study(hpo.cmaes({ seed = 2 }), 250):optimize({ quiet = true })
+    assert.is_true(r.best.value < 0.05, 'best ' .. r.best.value)
+    assert.are.equal(3, r.best.params.n)
+    assert.are.equal('tanh', r.best.params.act)
+  end)
+
+  it('continues the same search after a resume', function()
+    local whole = quad_study(hpo.cmaes({ seed = 5 }), 40):optimize({ quiet = true })
+    local path = tmpdb()
+    quad_study(hpo.cmaes({ seed = 5 }), 17):optimize({ quiet = true, storage = path })
+    local resumed = quad_study(hpo.cmaes({ seed = 5 }), 40):optimize({ quiet = true,
+      storage = path })
+    for i = 1, 40 do
+      assert.near(whole.trials[i].params.x, resumed.trials[i].params.x, 1e-9)
+      assert.are.equal(whole.trials[i].params.n, resumed.trials[i].params.n)
+      assert.are.equal(whole.trials[i].params.act, resumed.trials[i].params.act)
+    end
+    cleanup(path)
+  end)
+
+  it('grows the population at each IPOP restart', function()
+    local s = hpo.cmaes({ seed = 3, restart = 'ipop' })
+    local r = hpo.study({
+      space = { x = hpo.uniform(-5.12, 5.12), y = hpo.uniform(-5.12, 5.12) },
+      objective = function(p)
+        return 20 + p.x ^ 2 - 10 * math.cos(2 * math.pi * p.x) + p.y ^ 2
+          - 10 * math.cos(2 * math.pi * p.y)
+      end,
+      trials = 3000,
+      sampler = s,
+    }):optimize({ quiet = true })
+    local info = s.engine:info()
+    assert.is_true(info.restarts >= 1)
+    assert.is_true(info.lambda >= 12)  -- 6 in 2-D, doubled per restart
+    assert.is_true(r.best.value < 1)
+  end)
+
+  it('starts from the best trials of an earlier study (warm start)', function()
+    local path = tmpdb()
+    local function shifted(p)
+      return (p.x - 4) ^ 2 + (p.y - 4) ^ 2 + math.abs(p.n - 3) + (p.act == 'tanh' and 0 or 0.5)
+    end
+    quad_study(hpo.random({ seed = 1 }), 60, { objective = shifted }):optimize({ quiet = true,
+      storage = path })
+    local cold, warm = 0, 0
+    for seed = 1, 5 do
+      local c = quad_study(hpo.cmaes({ seed = seed }), 20, { objective = shifted })
+        :optimize({ quiet = true })
+      local w = quad_study(hpo.cmaes({ seed = seed, warm_start = { path } }), 20,
+        { objective = shifted }):optimize({ quiet = true })
+      cold, warm = cold + c.best.value, warm + w.best.value
+    end
+    assert.is_true(warm < cold, ('warm %g, cold %g'):format(warm, cold))
+    cleanup(path)
+  end)
+
+  it('rejects bad options where they are written', function()
+    local ok, err = pcall(hpo.cmaes, { restart = 'sometimes' })
+    assert.is_false(ok)
+    assert.matches("cmaes_spec%.lua:%d+: hpo.cmaes: restart must be 'none', 'ipop' or 'bipop'",
+      tostring(err))
+    ok, err = pcall(hpo.cmaes, { sigma = 1 })
+    assert.matches("unknown option 'sigma' %(did you mean 'sigma0'%?%)", tostring(err))
+  end)
+end)
