@@ -16,11 +16,14 @@ local Cma = { name = 'cmaes' }
 Cma.__index = Cma
 
 local OPTIONS = { seed = 'integer', sigma0 = 'number', popsize = 'integer', restart = 'string',
-  separable = 'boolean', warm_start = 'table' }
+  separable = 'boolean', warm_start = 'table', x0 = 'table', bounds = 'string' }
 
 --- Options: seed, sigma0 (in the unit cube; default 1/6), popsize (default 4 + 3 ln n),
 --- restart ('ipop' by default, 'bipop' or 'none'), separable (false), warm_start (a list of
---- earlier study files whose best 10% of trials on the same parameters start the search).
+--- earlier study files whose best 10% of trials on the same parameters start the search),
+--- x0 (a table of starting values for numeric parameters; default the centre), bounds
+--- ('resample': redraw up to 100 times, then clip, the default; 'reflect': a boundary
+--- transform that mirrors points into the range).
 function M.cmaes(opts)
   local where = util.where()
   opts = opts or {}
@@ -46,9 +49,13 @@ function M.cmaes(opts)
   if opts.popsize and opts.popsize < 2 then
     util.fail(where, 'hpo.cmaes: popsize must be >= 2')
   end
+  if opts.bounds and opts.bounds ~= 'resample' and opts.bounds ~= 'reflect' then
+    util.fail(where, "hpo.cmaes: bounds must be 'resample' or 'reflect', got %s",
+      util.show(opts.bounds))
+  end
   return setmetatable({ seed = opts.seed, sigma0 = opts.sigma0, popsize = opts.popsize,
     restart = restart, separable = opts.separable or false, warm_start = opts.warm_start,
-    where = where }, Cma)
+    x0 = opts.x0, bounds = opts.bounds or 'resample', where = where }, Cma)
 end
 
 -- Exact text of a list of numbers (hexadecimal floats; NaN for a missing value).
@@ -69,12 +76,13 @@ local function unpack_list(text)
   return list
 end
 
--- A key for a trial's params: their encoded numeric coordinates to 9 digits (params pass
--- through JSON; an integer's coordinate is its bin's centre, whatever point CMA drew in it).
-local function key(x)
+-- A key for a trial's params: the numeric values to 9 digits (params pass through JSON;
+-- an integer is its value, whatever point in its bin CMA drew).
+function Cma:key(space, params)
   local parts = {}
-  for i, v in ipairs(x) do
-    parts[i] = ('%.9g'):format(v)
+  for i, j in ipairs(self.numeric) do
+    local v = params[space.names[j]]
+    parts[i] = v == nil and '-' or ('%.9g'):format(v)
   end
   return table.concat(parts, ' ')
 end
@@ -137,8 +145,26 @@ function Cma:setup(study, state)
   self.sign = study.direction == 'maximize' and -1 or 1
   local seed = self.seed or (math.floor(core.now() * 1e6) ~ core.getpid())
   self.seed = seed
+  local x0
+  if self.x0 then
+    -- Starting values: the given ones, the centre of the range for the others.
+    local checked = {}
+    for k, v in pairs(self.x0) do
+      if not space.params[k] then
+        util.fail(self.where, "hpo.cmaes: x0 names unknown parameter '%s'%s", tostring(k),
+          util.suggest(tostring(k), space.names))
+      end
+      checked[k] = v
+    end
+    local enc = space:encode(checked)
+    x0 = {}
+    for i, j in ipairs(self.numeric) do
+      x0[i] = enc[j] == enc[j] and enc[j] or 0.5
+    end
+  end
   self.engine = core.cmaes(#self.numeric, { seed = seed, sigma0 = self.sigma0,
-    popsize = self.popsize, restart = self.restart, separable = self.separable })
+    popsize = self.popsize, restart = self.restart, separable = self.separable, x0 = x0,
+    bounded = self.bounds == 'reflect' and 'reflect' or true })
   -- Integer, stepped and discrete parameters keep moving (a margin on their spread).
   local widths, sizes = {}, space.core:grid_sizes(1)
   for i, j in ipairs(self.numeric) do
@@ -199,7 +225,7 @@ function Cma:ask(study)
   local params = space:from_unit(full)
   if member then
     -- Generation members by their params' key (two may share params on a discrete space).
-    local k = key(self:coords(space, params))
+    local k = self:key(space, params)
     self.index[k] = self.index[k] or {}
     table.insert(self.index[k], member)
   end
@@ -211,7 +237,7 @@ function Cma:tell(study, trial)
     return
   end
   local i
-  for _, m in ipairs(self.index[key(self:coords(study.space, trial.params))] or {}) do
+  for _, m in ipairs(self.index[self:key(study.space, trial.params)] or {}) do
     if self.results[m] == nil then
       i = m
       break

@@ -29,6 +29,7 @@ struct CmaEs {
   int regime_large;   // BIPOP: the current run is a large-population one
   double best_f, *best_x;
   double *minstd;  // per coordinate, a floor on its standard deviation (integers), or NULL
+  double *x0;      // the initial mean, where an unbounded run restarts
 };
 
 static int imax(int a, int b) { return a > b ? a : b; }
@@ -149,7 +150,12 @@ int cmaes_new(CmaEs **out, int n, const double *x0, const CmaOptions *opt) {
     cmaes_free(c);
     return HPO_ENOMEM;
   }
-  for (int j = 0; j < n; j++) c->m[j] = x0 ? x0[j] : 0.5;
+  c->x0 = malloc(sizeof(double) * (size_t)n);
+  if (!c->x0) {
+    cmaes_free(c);
+    return HPO_ENOMEM;
+  }
+  for (int j = 0; j < n; j++) c->m[j] = c->x0[j] = x0 ? x0[j] : 0.5;
   c->best_f = INFINITY;
   int lambda = c->opt.popsize > 0 ? c->opt.popsize : c->lambda_default;
   int status = start_run(c, lambda, c->sigma0);
@@ -175,6 +181,7 @@ void cmaes_free(CmaEs *c) {
   free(c->eig_work);
   free(c->best_x);
   free(c->minstd);
+  free(c->x0);
   free(c);
 }
 
@@ -230,9 +237,27 @@ static void apply_sqrt(const CmaEs *c, const double *v, double p, double *out, d
   }
 }
 
+// Reflection into [0, 1] (a triangle wave of period 2): the boundary transform option.
+static double reflect(double x) {
+  double t = fmod(fabs(x), 2.0);
+  return t > 1 ? 2 - t : t;
+}
+
 // Draw one point x (and its step y) from N(m, sigma^2 C), within bounds when asked to.
 static void draw(CmaEs *c, double *xi, double *yi) {
   int n = c->n;
+  if (c->opt.bounded == 2) {
+    // Boundary transform: the distribution lives unbounded, the point evaluated is its
+    // reflection into the cube, and the update uses the unbounded step.
+    for (int k = 0; k < n; k++) c->tmp[k] = c->D[k] * rng_normal(&c->rng);
+    for (int j = 0; j < n; j++) {
+      double s = 0;
+      for (int k = 0; k < n; k++) s += c->B[j * n + k] * c->tmp[k];
+      yi[j] = s;
+      xi[j] = reflect(c->m[j] + c->sigma * s);
+    }
+    return;
+  }
   for (int tries = 0;; tries++) {
     for (int k = 0; k < n; k++) c->tmp[k] = c->D[k] * rng_normal(&c->rng);
     int inside = 1;
@@ -324,7 +349,8 @@ static int should_stop(CmaEs *c, const double *f) {
 
 // A restart (REFERENCE.md section 3): IPOP doubles lambda; BIPOP alternates large runs
 // (lambda_def 2^n_large) with small ones (lambda_def (2^n_large)^(U^2), sigma0 10^(-2U)),
-// picking the regime that has spent less budget. The mean restarts at a random point.
+// picking the regime that has spent less budget. The mean restarts at a random point of the
+// unit cube when bounded, else at x0 (as pycma does with a given x0).
 static int restart(CmaEs *c) {
   int n = c->n, lambda = c->k.lambda;
   double sigma = c->sigma0;
@@ -343,7 +369,7 @@ static int restart(CmaEs *c) {
       sigma = c->sigma0 * pow(10.0, -2 * rng_uniform(&c->rng));
     }
   }
-  for (int j = 0; j < n; j++) c->m[j] = rng_uniform(&c->rng);
+  for (int j = 0; j < n; j++) c->m[j] = c->opt.bounded ? rng_uniform(&c->rng) : c->x0[j];
   c->restarts++;
   return start_run(c, lambda, sigma);
 }

@@ -16,7 +16,8 @@ typedef struct {
   double sigma0;       ///< initial step size (0: 1/6 of the unit range)
   int popsize;         ///< lambda (0: 4 + floor(3 ln n))
   CmaRestart restart;  ///< restart strategy
-  int bounded;         ///< keep points in [0, 1]: resample up to 100 times, then clip (1)
+  int bounded;         ///< keep points in [0, 1]: 1 resample up to 100 times, then clip;
+                       ///< 2 reflect into the cube (a boundary transform); 0 unbounded
   int max_restarts;    ///< restarts allowed (9)
   int separable;       ///< sep-CMA: a diagonal covariance, faster learning (Ros & Hansen 2008)
 } CmaOptions;

@@ -22,7 +22,8 @@ static LCma *check_cma(lua_State *L) {
 }
 
 /// core.cmaes(n, {seed =, sigma0 =, popsize =, restart = 'none'|'ipop'|'bipop',
-///   bounded = true, separable = false, max_restarts = 9, x0 = {...}}) -> hpo.CmaEs
+///   bounded = true | false | 'reflect', separable = false, max_restarts = 9, x0 = {...}})
+///   -> hpo.CmaEs
 static int l_cmaes_new(lua_State *L) {
   int n = (int)luaL_checkinteger(L, 1);
   luaL_argcheck(L, n >= 1, 1, "dimension must be >= 1");
@@ -32,7 +33,15 @@ static int l_cmaes_new(lua_State *L) {
     o.seed = (uint64_t)l_optfield_int(L, 2, "seed", 0);
     o.sigma0 = l_optfield_num(L, 2, "sigma0", 0);
     o.popsize = (int)l_optfield_int(L, 2, "popsize", 0);
-    o.bounded = l_optfield_bool(L, 2, "bounded", o.bounded);
+    lua_getfield(L, 2, "bounded");  // true, false or 'reflect'
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      luaL_argcheck(L, strcmp(lua_tostring(L, -1), "reflect") == 0, 2,
+                    "bounded must be a boolean or 'reflect'");
+      o.bounded = 2;
+    } else if (!lua_isnil(L, -1)) {
+      o.bounded = lua_toboolean(L, -1);
+    }
+    lua_pop(L, 1);
     o.separable = l_optfield_bool(L, 2, "separable", 0);
     o.max_restarts = (int)l_optfield_int(L, 2, "max_restarts", o.max_restarts);
     lua_getfield(L, 2, "restart");

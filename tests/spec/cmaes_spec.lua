@@ -110,6 +110,20 @@ describe('hpo.cmaes', function()
     cleanup(path)
   end)
 
+  it('starts at x0 and handles bounds by resampling or reflection', function()
+    for _, bounds in ipairs({ 'resample', 'reflect' }) do
+      local s = hpo.cmaes({ seed = 1, bounds = bounds, x0 = { x = -4, n = 8 } })
+      local r = quad_study(s, 150, { objective = function(p)
+        return (p.x - 4.9) ^ 2 + (p.y - 4.9) ^ 2 + math.abs(p.n - 9)  -- optimum on the edge
+      end }):optimize({ quiet = true })
+      assert.near(-4, r.trials[1].params.x, 3)  -- the first generation around x0
+      assert.is_true(r.best.value < 0.05, bounds .. ' best ' .. r.best.value)
+      for _, t in ipairs(r.trials) do
+        assert.is_true(t.params.x >= -5 and t.params.x <= 5)
+      end
+    end
+  end)
+
   it('rejects bad options where they are written', function()
     local ok, err = pcall(hpo.cmaes, { restart = 'sometimes' })
     assert.is_false(ok)
