@@ -130,6 +130,7 @@ describe('hpo.cmaes', function()
     assert.matches("cmaes_spec%.lua:%d+: hpo.cmaes: restart must be 'none', 'ipop' or 'bipop'",
       tostring(err))
     ok, err = pcall(hpo.cmaes, { sigma = 1 })
+    assert.is_false(ok)
     assert.matches("unknown option 'sigma' %(did you mean 'sigma0'%?%)", tostring(err))
   end)
 end)
