@@ -305,8 +305,12 @@ function M.new(def, where)
     params[name] = p
     p.name = name
   end
+  local conditional = false
+  for _, p in pairs(params) do
+    conditional = conditional or p.cond ~= nil
+  end
   return setmetatable({ names = names, params = params, order = order, index = index,
-    core = core.space(specs) }, Space)
+    conditional = conditional, core = core.space(specs) }, Space)
 end
 
 function Space:dim()
@@ -351,6 +355,9 @@ function Space:decode(x)
   local values = {}
   for i, name in ipairs(self.names) do
     values[name] = to_value(self.params[name], raw[i])
+  end
+  if not self.conditional then
+    return values, x  -- every parameter is active
   end
   local active = active_set(self, function(n)
     return values[n]
