@@ -220,3 +220,27 @@ return hpo.study({
     h.rmdir(dir)
   end)
 end)
+
+describe('samplers with parallel subprocess trials', function()
+  it('hands out CMA-ES generations across workers and keeps learning', function()
+    local dir = h.tmpdir()
+    h.write(dir .. '/cma.lua', ([[
+return hpo.study({
+  space = { x = hpo.uniform(-3, 3), y = hpo.uniform(-3, 3) },
+  run = { 'sh', %q, '{x}', '{y}' },
+  parallel = 2, trials = 60,
+  sampler = hpo.cmaes({ seed = 3 }),
+})]]):format(h.source .. '/tests/functional/trials/quad.sh'))
+    local r = h.run(dir, { 'cma.lua' })
+    assert.are.equal(0, r.code, r.out .. r.err)
+    local trials = h.trials(dir .. '/cma.db')
+    assert.are.equal(60, #trials)
+    local best = math.huge
+    for _, t in ipairs(trials) do
+      assert.are.equal('COMPLETE', t.state, t.reason)
+      best = math.min(best, t.value)
+    end
+    assert.is_true(best < 0.05, 'best ' .. best)
+    h.rmdir(dir)
+  end)
+end)
