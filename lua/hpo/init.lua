@@ -24,6 +24,13 @@ M.grid = sampler.grid
 M.tpe = require('hpo.tpe').tpe
 M.cmaes = require('hpo.cmaes').cmaes
 
+-- Schedulers (early stopping).
+local scheduler = require('hpo.scheduler')
+M.fifo = scheduler.fifo
+M.median = scheduler.median
+M.percentile = scheduler.percentile
+M.asha = scheduler.asha
+
 --- Define a study; see README.md for the fields. In a study file: return hpo.study({...}).
 M.study = study.new
 

@@ -7,6 +7,7 @@
 local core = require('hpo.core')
 local util = require('hpo._util')
 local progress = require('hpo.progress')
+local schedulers = require('hpo.scheduler')
 
 local M = {}
 
@@ -46,6 +47,15 @@ function Trial:report(step, metrics)
   end
   self:emit(step, metrics, text)
   self.last_report = metrics
+  if self.session then
+    self.session:intermediate(self, step, metrics)
+  end
+end
+
+--- Whether the scheduler has stopped this trial: the objective should return then (the
+--- trial is PRUNED with its last intermediate value).
+function Trial:should_prune()
+  return self.pruned_at ~= nil
 end
 
 -- In-process trials store their reports directly.
@@ -161,8 +171,14 @@ function M.call_objective(study, trial)
     if core.interrupted() then
       return 'interrupted'
     end
+    if util.is_runtime_error(e) then
+      return e  -- a failure of hpolua's side (storage, the scheduler), not of the trial
+    end
     return debug.traceback(tostring(e), 2)
   end, trial.params, trial)
+  if not ok and util.is_runtime_error(ret) then
+    error(ret, 0)
+  end
   if not ok then
     if core.interrupted() then
       return 'INTERRUPTED'
@@ -294,6 +310,37 @@ function Session:next_trial()
   return { id = id, number = number, params = params }
 end
 
+--- An intermediate report of a running trial: its curve grows, and the scheduler decides
+--- whether it goes on. Returns true when the trial is to stop.
+function Session:intermediate(trial, step, report)
+  local v = report[self.metric]
+  if type(v) ~= 'number' or v ~= v or trial.pruned_at then
+    return false
+  end
+  trial.curve = trial.curve or {}
+  trial.curve[#trial.curve + 1] = { step, v }
+  self.study.curves[trial.number] = trial.curve
+  local scheduler = self.study.scheduler
+  if not scheduler then
+    return false
+  end
+  local view = { number = trial.number, params = trial.params, curve = trial.curve }
+  if schedulers.call(scheduler, 'on_report', view, { step = step, value = v,
+    metrics = report }) == 'stop' then
+    trial.pruned_at = step
+    return true
+  end
+  return false
+end
+
+-- The outcome of a trial the scheduler stopped: PRUNED at its last intermediate value.
+function Session:pruned(trial)
+  local last = trial.curve[#trial.curve]
+  return { state = 'PRUNED', value = last[2], step = last[1], intermediate = last[2],
+    reason = ('stopped at step %d by %s'):format(trial.pruned_at,
+      self.study.scheduler.name or 'the scheduler') }
+end
+
 --- Record how a trial ended: storage, history, sampler, progress, retries. Returns false
 --- when the study must stop (max_failures consecutive failures).
 function Session:finish(trial, o)
@@ -303,8 +350,13 @@ function Session:finish(trial, o)
     reason = o.reason, log_dir = trial.dir, malformed = o.malformed,
   }))
   local rec = { number = trial.number, state = o.state, params = trial.params, value = o.value,
-    metrics = o.metrics, reason = o.reason, malformed = o.malformed }
+    metrics = o.metrics, reason = o.reason, malformed = o.malformed, curve = trial.curve,
+    step = o.step, intermediate = o.intermediate }
   study.history[#study.history + 1] = rec
+  study.curves[trial.number] = nil
+  if study.scheduler then
+    schedulers.call(study.scheduler, 'on_complete', rec)
+  end
   if self.sampler.tell then
     self.sampler:tell(study, rec)
   end
@@ -343,13 +395,16 @@ local function run_inprocess(sess, opts)
       return false
     end
     current = M.new_trial({ id = t.id, number = t.number, params = t.params, store = store,
-      metric = metric, study = study })
+      metric = metric, study = study, session = sess })
     local state, value, metrics, reason = M.call_objective(study, current)
     if state == 'INTERRUPTED' then
       return false
     end
-    local keep_going = sess:finish(current, { state = state, value = value, metrics = metrics,
-      reason = reason })
+    local o = { state = state, value = value, metrics = metrics, reason = reason }
+    if current.pruned_at and state ~= 'FAILED' then
+      o = sess:pruned(current)
+    end
+    local keep_going = sess:finish(current, o)
     current = nil
     return keep_going
   end
@@ -470,7 +525,7 @@ local function exit_reason(sess, t, ev, value)
 end
 
 -- A report line from a trial: store it, keep the last value of the metric.
-local function on_report(sess, t, ev)
+local function on_report(sess, pool, t, ev)
   local report = not ev.overlong and util.json_decode(ev.line)
   if type(report) ~= 'table' or report[1] ~= nil then  -- a report is a JSON object
     t.malformed = t.malformed + 1
@@ -490,12 +545,20 @@ local function on_report(sess, t, ev)
   if report.final == true then
     t.final = true
   end
+  if report.final ~= true and sess:intermediate(t, step, report) then
+    pool:stop(t.id)  -- SIGTERM now, SIGKILL after the grace period
+  end
 end
 
 local function on_exit(sess, t, ev)
   if t.interrupted then
     check(sess.store:requeue(t.id))  -- stopped by Ctrl-C: runs again on resume
     return true
+  end
+  if t.pruned_at then
+    local o = sess:pruned(t)
+    o.metrics, o.malformed = t.metrics, t.malformed
+    return sess:finish(t, o)
   end
   local reason = exit_reason(sess, t, ev, t.value)
   local state = reason and 'FAILED' or 'COMPLETE'
@@ -560,7 +623,7 @@ local function run_pool(sess, opts)
         interrupt_all(true)
       end
     elseif ev and ev.type == 'report' and running[ev.tag] then
-      on_report(sess, running[ev.tag], ev)
+      on_report(sess, pool, running[ev.tag], ev)
     elseif ev and ev.type == 'exit' and running[ev.tag] then
       local t = running[ev.tag]
       running[ev.tag], nrunning = nil, nrunning - 1
@@ -643,6 +706,33 @@ function M.run(study, opts)
     end
   end
   sess.best = M.best(study, study.history)
+  -- Curves of finished trials, from their stored reports, for the scheduler.
+  sess.metric = study.metric or 'value'
+  study.curves = {}
+  if study.scheduler then
+    local by_id, curves = {}, {}
+    for _, row in ipairs(check(store:trials(study_id))) do
+      by_id[row.id] = row.number
+    end
+    for _, r in ipairs(check(store:reports(study_id))) do
+      local m = util.json_decode(r.metrics)
+      local v = type(m) == 'table' and m[sess.metric]
+      local number = by_id[r.trial_id]
+      if type(v) == 'number' and number then
+        curves[number] = curves[number] or {}
+        table.insert(curves[number], { r.step, v })
+      end
+    end
+    for _, t in ipairs(study.history) do
+      t.curve = curves[t.number]
+      if t.state == 'PRUNED' and t.curve then
+        t.step, t.intermediate = t.curve[#t.curve][1], t.curve[#t.curve][2]
+      end
+    end
+    if study.scheduler.setup then
+      schedulers.call(study.scheduler, 'setup', study)
+    end
+  end
 
   sess.view = progress.new(study, {
     out = opts.out or io.stdout, quiet = opts.quiet, interactive = opts.interactive,

@@ -37,6 +37,7 @@ local FIELDS = {
   timeout = 'number',
   retries = 'integer',
   grace = 'number',
+  scheduler = 'table',
 }
 
 local function default_name(where)
@@ -149,6 +150,11 @@ function M.new(def)
   if type(s.sampler.ask) ~= 'function' then
     util.fail(where, 'hpo.study: sampler must have an ask(self, study) method')
   end
+  if def.scheduler ~= nil and type(def.scheduler.on_report) ~= 'function' then
+    util.fail(util.where_field('scheduler', where),
+      'hpo.study: scheduler must have an on_report(self, trial, report) method')
+  end
+  s.scheduler = def.scheduler
   s.storage = def.storage
   s.enqueue = {}
   for i, params in ipairs(def.enqueue or {}) do

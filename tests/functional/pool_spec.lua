@@ -244,3 +244,32 @@ return hpo.study({
     h.rmdir(dir)
   end)
 end)
+
+describe('schedulers with subprocess trials', function()
+  it('stop trials that fall behind (ASHA) with SIGTERM, as PRUNED', function()
+    local dir = h.tmpdir()
+    h.write(dir .. '/asha.lua', ([[
+return hpo.study({
+  name = 'cmd',
+  space = { x = hpo.uniform(0, 10) },
+  run = { 'sh', %q, '{x}' },
+  metric = 'loss',
+  trials = 12,
+  scheduler = hpo.asha({ min = 1, max = 8, eta = 2 }),
+  sampler = hpo.random({ seed = 4 }),
+})]]):format(h.source .. '/tests/functional/trials/curve.sh'))
+    local r = h.run(dir, { 'asha.lua' })
+    assert.are.equal(0, r.code, r.out .. r.err)
+    local n = h.count_states(h.trials(dir .. '/cmd.db'))
+    assert.is_true((n.PRUNED or 0) >= 4, 'pruned ' .. tostring(n.PRUNED))
+    assert.is_true((n.COMPLETE or 0) >= 2)
+    assert.is_nil(n.FAILED)
+    for _, t in ipairs(h.trials(dir .. '/cmd.db')) do
+      if t.state == 'PRUNED' then
+        assert.matches('^stopped at step %d by asha$', t.reason)
+      end
+    end
+    h.cmd_none_alive(dir)
+    h.rmdir(dir)
+  end)
+end)

@@ -1,0 +1,205 @@
+--- Schedulers: early stopping from intermediate reports (DESIGN.md section 4, REFERENCE.md
+--- section 6). A scheduler is any table with
+---   scheduler:on_report(trial, report) -> 'continue' | 'stop'
+---   scheduler:on_complete(trial)          (optional)
+--- where trial = { number, params, curve } (curve: the trial's reports as {step, value} in
+--- order, the objective's metric only) and report = { step, value, metrics }. It sees the
+--- finished trials' curves in self.study.history[i].curve (set by setup(study)).
+--- A 'stop' prunes the trial: a command gets SIGTERM (then SIGKILL after `grace`), a Lua
+--- objective sees trial:should_prune() turn true. Built-ins use the same protocol.
+local util = require('hpo._util')
+
+local M = {}
+
+--- Instructions a scheduler call may run before it is judged stuck.
+M.MAX_INSTRUCTIONS = 10000000
+
+--- Call scheduler[method](scheduler, ...) with a budget of instructions. Errors (its own, or
+--- running too long) become a runtime failure naming the scheduler and where it failed.
+function M.call(scheduler, method, ...)
+  local fn = scheduler[method]
+  if not fn then
+    return nil
+  end
+  local name = scheduler.name or '(custom)'
+  local hook = function()
+    error(('scheduler %s: %s ran more than %d instructions'):format(name, method,
+      M.MAX_INSTRUCTIONS), 2)
+  end
+  debug.sethook(hook, '', M.MAX_INSTRUCTIONS)
+  local ok, res = pcall(fn, scheduler, ...)
+  debug.sethook()
+  if not ok then
+    util.fail_runtime(('scheduler %s failed in %s: %s'):format(name, method, tostring(res)))
+  end
+  if method == 'on_report' and res ~= 'continue' and res ~= 'stop' and res ~= nil then
+    util.fail_runtime(("scheduler %s: on_report must return 'continue' or 'stop', got %s")
+      :format(name, util.show(res)))
+  end
+  return res
+end
+
+local function check_opts(kind, opts, allowed)
+  local where = util.where()
+  opts = opts or {}
+  for k, v in pairs(opts) do
+    if allowed[k] == nil then
+      util.fail(where, "hpo.%s: unknown option '%s'%s", kind, tostring(k),
+        util.suggest(tostring(k), util.sorted_keys(allowed)))
+    end
+    if type(v) ~= 'number' then
+      util.fail(where, "hpo.%s: option '%s' must be a number, got %s", kind, k, util.show(v))
+    end
+  end
+  return opts
+end
+
+-- ---- fifo ----
+
+--- No early stopping: every trial runs to its end (the default).
+function M.fifo()
+  return { name = 'fifo', on_report = function()
+    return 'continue'
+  end }
+end
+
+-- ---- median / percentile stopping ----
+
+local Percentile = {}
+Percentile.__index = Percentile
+
+--- Stop a trial at step s when its best value so far is worse than the p-th percentile
+--- (50: the median) of the completed trials' running averages at step s (Golovin et al.,
+--- Vizier 2017), once `startup` trials have completed and from step `warmup` on, checked
+--- every `interval` steps.
+function M.percentile(opts)
+  opts = check_opts('percentile', opts, { percentile = 50, startup = 5, warmup = 0,
+    interval = 1 })
+  local p = opts.percentile or 50
+  if p <= 0 or p >= 100 then
+    util.fail(util.where(), 'hpo.percentile: percentile must be in (0, 100), got %s', p)
+  end
+  return setmetatable({ name = 'percentile', p = p, startup = opts.startup or 5,
+    warmup = opts.warmup or 0, interval = opts.interval or 1 }, Percentile)
+end
+
+--- The median stopping rule: hpo.percentile with percentile = 50.
+function M.median(opts)
+  opts = check_opts('median', opts, { startup = 5, warmup = 0, interval = 1 })
+  local s = M.percentile({ percentile = 50, startup = opts.startup, warmup = opts.warmup,
+    interval = opts.interval })
+  s.name = 'median'
+  return s
+end
+
+function Percentile:setup(study)
+  self.study = study
+  self.sign = study.direction == 'maximize' and -1 or 1
+end
+
+function Percentile:on_report(trial, report)
+  local s = report.step
+  if s < self.warmup or (s - self.warmup) % self.interval ~= 0 then
+    return 'continue'
+  end
+  local averages = {}
+  for _, t in ipairs(self.study.history) do
+    if t.state == 'COMPLETE' and t.curve and #t.curve > 0 then
+      local sum, count = 0, 0
+      for _, r in ipairs(t.curve) do
+        if r[1] > s then
+          break
+        end
+        sum, count = sum + self.sign * r[2], count + 1
+      end
+      if count > 0 then
+        averages[#averages + 1] = sum / count
+      end
+    end
+  end
+  if #averages < self.startup then
+    return 'continue'
+  end
+  table.sort(averages)
+  local pos = 1 + (#averages - 1) * self.p / 100
+  local lo = math.floor(pos)
+  local cut = averages[lo] + (pos - lo) * ((averages[lo + 1] or averages[lo]) - averages[lo])
+  local best = math.huge
+  for _, r in ipairs(trial.curve) do
+    best = math.min(best, self.sign * r[2])
+  end
+  return best > cut and 'stop' or 'continue'
+end
+
+-- ---- ASHA ----
+
+local Asha = {}
+Asha.__index = Asha
+
+--- Asynchronous successive halving (Li et al., MLSys 2020), stopping form: rungs at
+--- min * eta^k steps up to max; a trial reaching a rung continues only if its value there is
+--- among the best floor(n / eta) of the n trials recorded at that rung (the best one while
+--- fewer than eta have reached it); otherwise it is stopped.
+function M.asha(opts)
+  opts = check_opts('asha', opts, { min = 1, max = 81, eta = 3 })
+  local min, max, eta = opts.min or 1, opts.max or 81, opts.eta or 3
+  if min <= 0 or max < min or eta < 2 then
+    util.fail(util.where(), 'hpo.asha: needs 0 < min <= max and eta >= 2')
+  end
+  local rungs, r = {}, min
+  while r < max do
+    rungs[#rungs + 1] = r
+    r = r * eta
+  end
+  return setmetatable({ name = 'asha', min = min, max = max, eta = eta, rungs = rungs }, Asha)
+end
+
+function Asha:setup(study)
+  self.study = study
+  self.sign = study.direction == 'maximize' and -1 or 1
+end
+
+-- Values recorded at rung resource r: every other trial's value at its first report at or
+-- past r (finished trials and running ones alike).
+function Asha:recorded(r, except)
+  local values = {}
+  local function add(curve)
+    for _, rep in ipairs(curve or {}) do
+      if rep[1] >= r then
+        values[#values + 1] = self.sign * rep[2]
+        return
+      end
+    end
+  end
+  for _, t in ipairs(self.study.history) do
+    add(t.curve)
+  end
+  for number, curve in pairs(self.study.curves or {}) do
+    if number ~= except then
+      add(curve)
+    end
+  end
+  return values
+end
+
+function Asha:on_report(trial, report)
+  -- The rung this report reaches for the first time, if any.
+  local prev = trial.curve[#trial.curve - 1]
+  local rung
+  for _, r in ipairs(self.rungs) do
+    if report.step >= r and (not prev or prev[1] < r) then
+      rung = r
+    end
+  end
+  if not rung then
+    return 'continue'
+  end
+  local values = self:recorded(rung, trial.number)
+  local mine = self.sign * report.value
+  values[#values + 1] = mine
+  table.sort(values)
+  local k = math.max(1, #values // self.eta)
+  return mine <= values[k] and 'continue' or 'stop'
+end
+
+return M

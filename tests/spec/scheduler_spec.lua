@@ -1,0 +1,120 @@
+local hpo = require('hpo')
+local schedulers = require('hpo.scheduler')
+local util = require('hpo._util')
+
+-- A study whose trial with x = v reports v + 1/step for 8 steps and honours should_prune.
+local function curve_study(scheduler, values, extra)
+  local enqueue = {}
+  for i, v in ipairs(values) do
+    enqueue[i] = { x = v }
+  end
+  local def = {
+    space = { x = hpo.uniform(0, 10) },
+    objective = function(p, trial)
+      for step = 1, 8 do
+        trial:report(step, p.x + (extra and 1 / step or 0))
+        if trial:should_prune() then
+          return
+        end
+      end
+      return p.x
+    end,
+    trials = #values,
+    enqueue = enqueue,
+    scheduler = scheduler,
+    sampler = hpo.random({ seed = 1 }),
+  }
+  return hpo.study(def)
+end
+
+describe('hpo.asha', function()
+  it('promotes exactly the best 1/eta at each rung', function()
+    -- eta = 2, rungs at steps 1, 2 and 4. Values 5, 4, 6, 4.5 in this order:
+    -- 5 and 4 lead every rung; 6 is not the best of {5, 4, 6} at rung 1; 4.5 is among the
+    -- best 2 of 4 at rung 1 but not the best of {5, 4, 4.5} at rung 2.
+    local r = curve_study(hpo.asha({ min = 1, max = 8, eta = 2 }), { 5, 4, 6, 4.5 })
+      :optimize({ quiet = true })
+    local states = {}
+    for i, t in ipairs(r.trials) do
+      states[i] = t.state
+    end
+    assert.are.same({ 'COMPLETE', 'COMPLETE', 'PRUNED', 'PRUNED' }, states)
+    assert.are.equal('stopped at step 1 by asha', r.trials[3].reason)
+    assert.are.equal('stopped at step 2 by asha', r.trials[4].reason)
+    assert.are.equal(4.5, r.trials[4].value)  -- its last intermediate value
+  end)
+end)
+
+describe('hpo.median', function()
+  it('stops trials clearly worse than the median of completed ones', function()
+    local values = { 1, 2, 3, 4, 5, 9, 1.5, 8, 2.5, 7 }
+    local r = curve_study(hpo.median({ startup = 3 }), values, true):optimize({ quiet = true })
+    -- After 1, 2 and 3 complete, a trial stops at step 1 when x + 1 exceeds the median of
+    -- the completed trials' x + 1 (the Vizier rule, with no warm-up).
+    local states = {}
+    for _, t in ipairs(r.trials) do
+      states[#states + 1] = t.params.x .. '=' .. t.state
+    end
+    assert.are.same({ '1.0=COMPLETE', '2.0=COMPLETE', '3.0=COMPLETE', '4.0=PRUNED',
+      '5.0=PRUNED', '9.0=PRUNED', '1.5=COMPLETE', '8.0=PRUNED', '2.5=PRUNED', '7.0=PRUNED' },
+      states)
+    assert.are.equal(1, r.best.value)
+  end)
+end)
+
+describe('a custom scheduler', function()
+  it('stops trials through the same protocol as the built-ins', function()
+    local seen = 0
+    local custom = {
+      name = 'threshold',
+      on_report = function(_, trial, report)
+        seen = seen + 1
+        assert(trial.curve[#trial.curve][1] == report.step)
+        return report.value > 3 and 'stop' or 'continue'
+      end,
+    }
+    local r = curve_study(custom, { 1, 4, 2, 5 }):optimize({ quiet = true })
+    assert.are.same({ 'COMPLETE', 'PRUNED', 'COMPLETE', 'PRUNED' },
+      { r.trials[1].state, r.trials[2].state, r.trials[3].state, r.trials[4].state })
+    assert.are.equal(8 + 1 + 8 + 1, seen)
+  end)
+
+  it('fails the study with its name and the error when it breaks, keeping stored trials',
+    function()
+      local path = os.tmpname() .. '.db'
+      local broken = { name = 'broken', on_report = function(_, trial)
+        if trial.number == 2 then
+          error('no such rung')
+        end
+        return 'continue'
+      end }
+      local ok, err = pcall(function()
+        curve_study(broken, { 1, 2, 3, 4 }):optimize({ quiet = true, storage = path })
+      end)
+      assert.is_false(ok)
+      assert.is_true(util.is_runtime_error(err))
+      assert.matches('scheduler broken failed in on_report: .*scheduler_spec%.lua:%d+: no such '
+        .. 'rung', tostring(err))
+      local store = assert(hpo.core.open_store(path, true))
+      local counts = store:counts(store:studies()[1].id)
+      assert.are.equal(2, counts.COMPLETE)
+      store:close()
+      for _, s in ipairs({ '', '-wal', '-shm' }) do
+        os.remove(path .. s)
+      end
+    end)
+
+  it('fails the study when it runs too long', function()
+    local saved = schedulers.MAX_INSTRUCTIONS
+    schedulers.MAX_INSTRUCTIONS = 100000
+    local stuck = { name = 'stuck', on_report = function()
+      while true do end
+    end }
+    local ok, err = pcall(function()
+      curve_study(stuck, { 1 }):optimize({ quiet = true })
+    end)
+    schedulers.MAX_INSTRUCTIONS = saved
+    assert.is_false(ok)
+    assert.matches('scheduler stuck: on_report ran more than 100000 instructions', tostring(err))
+  end)
+end)
