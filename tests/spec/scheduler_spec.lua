@@ -117,4 +117,30 @@ describe('a custom scheduler', function()
     assert.is_false(ok)
     assert.matches('scheduler stuck: on_report ran more than 100000 instructions', tostring(err))
   end)
+
+  it("works as README's patience example", function()
+    local patience = {
+      name = 'patience',
+      on_report = function(_, trial)
+        local c = trial.curve
+        if #c < 4 then
+          return 'continue'
+        end
+        local best = math.huge
+        for i = 1, #c - 3 do
+          best = math.min(best, c[i][2])
+        end
+        for i = #c - 2, #c do
+          if c[i][2] < best then
+            return 'continue'
+          end
+        end
+        return 'stop'
+      end,
+    }
+    -- Flat curves never improve: each trial stops at its fourth report.
+    local r = curve_study(patience, { 1, 2 }):optimize({ quiet = true })
+    assert.are.equal('stopped at step 4 by patience', r.trials[1].reason)
+    assert.are.equal('PRUNED', r.trials[2].state)
+  end)
 end)
