@@ -1,5 +1,6 @@
 -- bench/schedulers: epochs spent until some trial reaches a target loss, on a synthetic
--- learning-curve workload, FIFO against median stopping and ASHA, with random sampling.
+-- learning-curve workload, FIFO against median stopping, ASHA and Hyperband, with random
+-- sampling.
 -- A configuration (lr, width) has a final loss L and a speed tau; its loss at epoch e is
 -- L + (1 - L) exp(-e / tau). Up to 27 epochs per trial.
 -- usage: lua5.4 bench/schedulers.lua SCHEDULER SEED   (prints epochs until the target)
@@ -17,6 +18,7 @@ local schedulers = {
   fifo = hpo.fifo(),
   median = hpo.median({ startup = 5, warmup = 3 }),
   asha = hpo.asha({ min = 1, max = EPOCHS, eta = 3 }),
+  hyperband = hpo.hyperband({ min = 1, max = EPOCHS, eta = 3 }),
 }
 local epochs, reached = 0, nil
 local study = hpo.study({

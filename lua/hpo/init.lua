@@ -30,6 +30,7 @@ M.fifo = scheduler.fifo
 M.median = scheduler.median
 M.percentile = scheduler.percentile
 M.asha = scheduler.asha
+M.hyperband = scheduler.hyperband
 
 --- Define a study; see README.md for the fields. In a study file: return hpo.study({...}).
 M.study = study.new

@@ -163,7 +163,11 @@ end
 -- past r (finished trials and running ones alike).
 function Asha:recorded(r, except)
   local values = {}
-  local function add(curve)
+  local member = self.member
+  local function add(curve, number)
+    if member and not member(number) then
+      return
+    end
     for _, rep in ipairs(curve or {}) do
       if rep[1] >= r then
         values[#values + 1] = self.sign * rep[2]
@@ -172,11 +176,11 @@ function Asha:recorded(r, except)
     end
   end
   for _, t in ipairs(self.study.history) do
-    add(t.curve)
+    add(t.curve, t.number)
   end
   for number, curve in pairs(self.study.curves or {}) do
     if number ~= except then
-      add(curve)
+      add(curve, number)
     end
   end
   return values
@@ -200,6 +204,57 @@ function Asha:on_report(trial, report)
   table.sort(values)
   local k = math.max(1, #values // self.eta)
   return mine <= values[k] and 'continue' or 'stop'
+end
+
+-- ---- Hyperband ----
+
+local Hyperband = {}
+Hyperband.__index = Hyperband
+
+--- Hyperband (Li et al., JMLR 2018), stopping form: brackets s = s_max .. 0 with
+--- s_max = floor(log_eta(max / min)); bracket s starts n_s = ceil((s_max + 1) eta^s / (s + 1))
+--- configurations at resource r_s = max eta^-s, and runs ASHA from r_s up. Trials are dealt
+--- to brackets in proportion to n_s, by their number (so a resumed study deals them alike).
+function M.hyperband(opts)
+  opts = check_opts('hyperband', opts, { min = 1, max = 81, eta = 3 })
+  local min, max, eta = opts.min or 1, opts.max or 81, opts.eta or 3
+  if min <= 0 or max < min or eta < 2 then
+    util.fail(util.where(), 'hpo.hyperband: needs 0 < min <= max and eta >= 2')
+  end
+  local s_max = 0
+  while max / eta ^ (s_max + 1) >= min * (1 - 1e-9) do
+    s_max = s_max + 1
+  end
+  local hb = setmetatable({ name = 'hyperband', brackets = {}, deal = {} }, Hyperband)
+  for s = s_max, 0, -1 do
+    local b = { s = s, n = math.ceil((s_max + 1) * eta ^ s / (s + 1)), r = max / eta ^ s }
+    b.asha = M.asha({ min = b.r, max = max, eta = eta })
+    b.asha.name = 'hyperband'
+    local index = #hb.brackets + 1
+    b.asha.member = function(number)
+      return hb:bracket_of(number) == index
+    end
+    hb.brackets[index] = b
+    for _ = 1, b.n do
+      hb.deal[#hb.deal + 1] = index
+    end
+  end
+  return hb
+end
+
+--- The bracket (index into self.brackets) of trial number.
+function Hyperband:bracket_of(number)
+  return self.deal[number % #self.deal + 1]
+end
+
+function Hyperband:setup(study)
+  for _, b in ipairs(self.brackets) do
+    b.asha:setup(study)
+  end
+end
+
+function Hyperband:on_report(trial, report)
+  return self.brackets[self:bracket_of(trial.number)].asha:on_report(trial, report)
 end
 
 return M

@@ -45,6 +45,38 @@ describe('hpo.asha', function()
   end)
 end)
 
+describe('hpo.hyperband', function()
+  it('has the reference brackets for R = 81, eta = 3', function()
+    local hb = hpo.hyperband({ min = 1, max = 81, eta = 3 })
+    local got = {}
+    for i, b in ipairs(hb.brackets) do
+      got[i] = { b.n, b.r }
+    end
+    assert.are.same({ { 81, 1 }, { 34, 3 }, { 15, 9 }, { 8, 27 }, { 5, 81 } }, got)
+    -- Trials are dealt to brackets in proportion to n.
+    local count = {}
+    for number = 0, 142 do
+      local b = hb:bracket_of(number)
+      count[b] = (count[b] or 0) + 1
+    end
+    assert.are.same({ 81, 34, 15, 8, 5 }, count)
+  end)
+
+  it('stops trials only against trials of their own bracket', function()
+    local hb = hpo.hyperband({ min = 1, max = 9, eta = 3 })
+    local r = curve_study(hb, { 5, 4, 6, 3, 7, 8, 2, 9, 1, 4.5, 6.5, 7.5 })
+      :optimize({ quiet = true })
+    local pruned = 0
+    for _, t in ipairs(r.trials) do
+      if hb.brackets[hb:bracket_of(t.number)].r >= 9 then
+        assert.are.equal('COMPLETE', t.state)  -- the last bracket never stops a trial
+      end
+      pruned = pruned + (t.state == 'PRUNED' and 1 or 0)
+    end
+    assert.is_true(pruned >= 3)
+  end)
+end)
+
 describe('hpo.median', function()
   it('stops trials clearly worse than the median of completed ones', function()
     local values = { 1, 2, 3, 4, 5, 9, 1.5, 8, 2.5, 7 }
