@@ -176,3 +176,25 @@ describe('examples/sklearn/study.lua', function()
     h.rmdir(dir)
   end)
 end)
+
+describe('examples/custom_sampler.lua', function()
+  it('runs a sampler written in the study file (TPE, then CMA-ES)', function()
+    local dir = h.tmpdir()
+    copy_example(dir, 'custom_sampler.lua')
+    local r = h.run(dir, { 'custom_sampler.lua' })
+    assert.are.equal(0, r.code, r.out .. r.err)
+    assert.matches('trials: 80 complete', r.out)
+    -- The CMA-ES phase (trials 30 to 79) improves on the TPE phase's best.
+    local tpe_best, cma_best = math.huge, math.huge
+    for _, t in ipairs(h.trials(dir .. '/custom-sampler.db')) do
+      if t.number < 30 then
+        tpe_best = math.min(tpe_best, t.value)
+      else
+        cma_best = math.min(cma_best, t.value)
+      end
+    end
+    assert.is_true(cma_best < tpe_best, ('tpe %g, cma %g'):format(tpe_best, cma_best))
+    assert.is_true(cma_best < 1)  -- Branin's minimum is 0.397887
+    h.rmdir(dir)
+  end)
+end)
