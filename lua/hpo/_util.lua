@@ -148,6 +148,31 @@ function M.sorted_keys(t)
   return keys
 end
 
+--- Validate the options table of a constructor (hpo.<kind>): every key known, every value
+--- of its type ('integer', a Lua type name, or true for any). Returns opts or {}.
+function M.check_options(where, kind, opts, allowed)
+  if opts == nil then
+    return {}
+  end
+  if type(opts) ~= 'table' then
+    M.fail(where, 'hpo.%s: options must be a table, got %s', kind, type(opts))
+  end
+  for k, v in pairs(opts) do
+    local want = allowed[k]
+    if not want then
+      M.fail(where, "hpo.%s: unknown option '%s'%s", kind, tostring(k),
+        M.suggest(tostring(k), M.sorted_keys(allowed)))
+    end
+    local ok = want == true or (want == 'integer' and math.type(v) == 'integer')
+      or type(v) == want
+    if not ok then
+      M.fail(where, "hpo.%s: option '%s' must be %s %s, got %s", kind, k,
+        want == 'integer' and 'an' or 'a', want == true and 'value' or want, M.show(v))
+    end
+  end
+  return opts
+end
+
 --- Structural equality of plain values and tables (5 == 5.0, as JSON round trips give).
 function M.deep_equal(a, b)
   if type(a) ~= 'table' or type(b) ~= 'table' then

@@ -26,18 +26,7 @@ local OPTIONS = { seed = 'integer', sigma0 = 'number', popsize = 'integer', rest
 --- transform that mirrors points into the range).
 function M.cmaes(opts)
   local where = util.where()
-  opts = opts or {}
-  for k, v in pairs(opts) do
-    local want = OPTIONS[k]
-    if not want then
-      util.fail(where, "hpo.cmaes: unknown option '%s'%s", tostring(k),
-        util.suggest(tostring(k), util.sorted_keys(OPTIONS)))
-    end
-    local ok = want == 'integer' and math.type(v) == 'integer' or type(v) == want
-    if not ok then
-      util.fail(where, "hpo.cmaes: option '%s' must be a %s, got %s", k, want, util.show(v))
-    end
-  end
+  opts = util.check_options(where, 'cmaes', opts, OPTIONS)
   local restart = opts.restart or 'ipop'
   if restart ~= 'none' and restart ~= 'ipop' and restart ~= 'bipop' then
     util.fail(where, "hpo.cmaes: restart must be 'none', 'ipop' or 'bipop', got %s",

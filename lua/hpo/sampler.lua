@@ -25,27 +25,7 @@ local function fresh_seed()
   return math.floor(core.now() * 1e6) ~ core.getpid()
 end
 
-local function check_options(where, kind, opts, allowed)
-  if opts == nil then
-    return {}
-  end
-  if type(opts) ~= 'table' then
-    util.fail(where, 'hpo.%s: options must be a table, got %s', kind, type(opts))
-  end
-  for k, v in pairs(opts) do
-    local want = allowed[k]
-    if not want then
-      util.fail(where, "hpo.%s: unknown option '%s'%s", kind, tostring(k),
-        util.suggest(tostring(k), util.sorted_keys(allowed)))
-    end
-    if want == 'integer' and math.type(v) ~= 'integer' then
-      util.fail(where, "hpo.%s: option '%s' must be an integer, got %s", kind, k, util.show(v))
-    elseif want ~= 'integer' and type(v) ~= want then
-      util.fail(where, "hpo.%s: option '%s' must be a %s, got %s", kind, k, want, type(v))
-    end
-  end
-  return opts
-end
+local check_options = util.check_options
 
 local function parse_state(state, pattern)
   if type(state) ~= 'string' then

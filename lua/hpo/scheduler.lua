@@ -40,18 +40,17 @@ function M.call(scheduler, method, ...)
 end
 
 local function check_opts(kind, opts, allowed)
-  local where = util.where()
-  opts = opts or {}
-  for k, v in pairs(opts) do
-    if allowed[k] == nil then
-      util.fail(where, "hpo.%s: unknown option '%s'%s", kind, tostring(k),
-        util.suggest(tostring(k), util.sorted_keys(allowed)))
-    end
-    if type(v) ~= 'number' then
-      util.fail(where, "hpo.%s: option '%s' must be a number, got %s", kind, k, util.show(v))
-    end
+  return util.check_options(util.where(), kind, opts, allowed)
+end
+
+-- min, max and eta of ASHA and Hyperband, checked.
+local function rungs_opts(kind, opts)
+  opts = check_opts(kind, opts, { min = 'number', max = 'number', eta = 'number' })
+  local min, max, eta = opts.min or 1, opts.max or 81, opts.eta or 3
+  if min <= 0 or max < min or eta < 2 then
+    util.fail(util.where(), 'hpo.%s: needs 0 < min <= max and eta >= 2', kind)
   end
-  return opts
+  return min, max, eta
 end
 
 -- ---- fifo ----
@@ -73,8 +72,8 @@ Percentile.__index = Percentile
 --- Vizier 2017), once `startup` trials have completed and from step `warmup` on, checked
 --- every `interval` steps.
 function M.percentile(opts)
-  opts = check_opts('percentile', opts, { percentile = 50, startup = 5, warmup = 0,
-    interval = 1 })
+  opts = check_opts('percentile', opts, { percentile = 'number', startup = 'number',
+    warmup = 'number', interval = 'number' })
   local p = opts.percentile or 50
   if p <= 0 or p >= 100 then
     util.fail(util.where(), 'hpo.percentile: percentile must be in (0, 100), got %s', p)
@@ -85,7 +84,8 @@ end
 
 --- The median stopping rule: hpo.percentile with percentile = 50.
 function M.median(opts)
-  opts = check_opts('median', opts, { startup = 5, warmup = 0, interval = 1 })
+  opts = check_opts('median', opts, { startup = 'number', warmup = 'number',
+    interval = 'number' })
   local s = M.percentile({ percentile = 50, startup = opts.startup, warmup = opts.warmup,
     interval = opts.interval })
   s.name = 'median'
@@ -141,11 +141,7 @@ Asha.__index = Asha
 --- among the best floor(n / eta) of the n trials recorded at that rung (the best one while
 --- fewer than eta have reached it); otherwise it is stopped.
 function M.asha(opts)
-  opts = check_opts('asha', opts, { min = 1, max = 81, eta = 3 })
-  local min, max, eta = opts.min or 1, opts.max or 81, opts.eta or 3
-  if min <= 0 or max < min or eta < 2 then
-    util.fail(util.where(), 'hpo.asha: needs 0 < min <= max and eta >= 2')
-  end
+  local min, max, eta = rungs_opts('asha', opts)
   local rungs, r = {}, min
   while r < max do
     rungs[#rungs + 1] = r
@@ -216,11 +212,7 @@ Hyperband.__index = Hyperband
 --- configurations at resource r_s = max eta^-s, and runs ASHA from r_s up. Trials are dealt
 --- to brackets in proportion to n_s, by their number (so a resumed study deals them alike).
 function M.hyperband(opts)
-  opts = check_opts('hyperband', opts, { min = 1, max = 81, eta = 3 })
-  local min, max, eta = opts.min or 1, opts.max or 81, opts.eta or 3
-  if min <= 0 or max < min or eta < 2 then
-    util.fail(util.where(), 'hpo.hyperband: needs 0 < min <= max and eta >= 2')
-  end
+  local min, max, eta = rungs_opts('hyperband', opts)
   local s_max = 0
   while max / eta ^ (s_max + 1) >= min * (1 - 1e-9) do
     s_max = s_max + 1

@@ -25,22 +25,7 @@ local OPTIONS = {
 --- Optuna's multivariate rule 0.2 n^(-1/(d+4))).
 function M.tpe(opts)
   local where = util.where()
-  opts = opts or {}
-  if type(opts) ~= 'table' then
-    util.fail(where, 'hpo.tpe: options must be a table, got %s', type(opts))
-  end
-  for k, v in pairs(opts) do
-    local want = OPTIONS[k]
-    if not want then
-      util.fail(where, "hpo.tpe: unknown option '%s'%s", tostring(k),
-        util.suggest(tostring(k), util.sorted_keys(OPTIONS)))
-    end
-    local ok = want == true or (want == 'integer' and math.type(v) == 'integer')
-      or type(v) == want
-    if not ok then
-      util.fail(where, "hpo.tpe: option '%s' must be a %s, got %s", k, want, util.show(v))
-    end
-  end
+  opts = util.check_options(where, 'tpe', opts, OPTIONS)
   local gamma = opts.gamma or 'optuna'
   if gamma ~= 'optuna' and gamma ~= 'hyperopt' and type(gamma) ~= 'function' then
     util.fail(where, "hpo.tpe: gamma must be 'optuna', 'hyperopt' or a function(n), got %s",

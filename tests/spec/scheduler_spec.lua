@@ -113,7 +113,7 @@ describe('a custom scheduler', function()
 
   it('fails the study with its name and the error when it breaks, keeping stored trials',
     function()
-      local path = os.tmpname() .. '.db'
+      local path = require('spec_util').tmpdb()
       local broken = { name = 'broken', on_report = function(_, trial)
         if trial.number == 2 then
           error('no such rung')
@@ -131,9 +131,7 @@ describe('a custom scheduler', function()
       local counts = store:counts(store:studies()[1].id)
       assert.are.equal(2, counts.COMPLETE)
       store:close()
-      for _, s in ipairs({ '', '-wal', '-shm' }) do
-        os.remove(path .. s)
-      end
+      require('spec_util').cleanup(path)
     end)
 
   it('fails the study when it runs too long', function()

@@ -1,17 +1,7 @@
 local hpo = require('hpo')
 local util = require('hpo._util')
 
-local function tmpdb()
-  local p = os.tmpname()
-  os.remove(p)
-  return p .. '.db'
-end
-
-local function cleanup(path)
-  for _, s in ipairs({ '', '-wal', '-shm' }) do
-    os.remove(path .. s)
-  end
-end
+local tmpdb, cleanup = require('spec_util').tmpdb, require('spec_util').cleanup
 
 local function quad_study(extra)
   local def = {

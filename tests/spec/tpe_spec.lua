@@ -40,7 +40,7 @@ describe('hpo.tpe', function()
   it('repeats itself with the same seed, also across a resume', function()
     local whole = branin_study(hpo.tpe({ seed = 3 }), 30):optimize({ quiet = true })
     local again = branin_study(hpo.tpe({ seed = 3 }), 30):optimize({ quiet = true })
-    local path = os.tmpname() .. '.db'
+    local path = require('spec_util').tmpdb()
     branin_study(hpo.tpe({ seed = 3 }), 15):optimize({ quiet = true, storage = path })
     local resumed = branin_study(hpo.tpe({ seed = 3 }), 30):optimize({ quiet = true,
       storage = path })
@@ -49,9 +49,7 @@ describe('hpo.tpe', function()
       assert.near(whole.trials[i].params.x, resumed.trials[i].params.x, 1e-12)
       assert.near(whole.trials[i].params.y, resumed.trials[i].params.y, 1e-12)
     end
-    for _, s in ipairs({ '', '-wal', '-shm' }) do
-      os.remove(path .. s)
-    end
+    require('spec_util').cleanup(path)
   end)
 
   it('beats random sampling on Branin (median regret over 10 seeds, 50 trials)', function()
