@@ -23,6 +23,7 @@ M.qmc = sampler.qmc
 M.grid = sampler.grid
 M.tpe = require('hpo.tpe').tpe
 M.cmaes = require('hpo.cmaes').cmaes
+M.reinforce = require('hpo.reinforce').reinforce
 
 -- Schedulers (early stopping).
 local scheduler = require('hpo.scheduler')

@@ -463,6 +463,32 @@ function Space:describe()
   return d
 end
 
+--- Rebuild a space from its stored description (Space:describe()), for reading a study
+--- file without its study file.
+function M.from_description(desc)
+  local def = {}
+  for name, d in pairs(desc) do
+    local p
+    if d.kind == 'discrete' then
+      p = M.discrete(d.values)
+    elseif d.kind == 'choice' then
+      p = M.choice(d.values)
+    elseif d.kind == 'loguniform' then
+      p = M.loguniform(d.lo, d.hi)
+    elseif d.kind == 'int' then
+      p = M.int(math.tointeger(d.lo) or d.lo, math.tointeger(d.hi) or d.hi,
+        { step = d.step and (math.tointeger(d.step) or d.step), log = d.log })
+    else
+      p = M.uniform(d.lo, d.hi, { step = d.step, log = d.log })
+    end
+    if d.when then
+      p = p:when(d.when.param, d.when.values)
+    end
+    def[name] = p
+  end
+  return M.new(def)
+end
+
 --- Compare with a stored description; nil when compatible, else a message.
 function Space:incompatibility(stored)
   local mine = self:describe()

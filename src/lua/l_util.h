@@ -34,6 +34,7 @@ void l_store_register(lua_State *L);
 void l_pool_register(lua_State *L);
 void l_tpe_register(lua_State *L);
 void l_cmaes_register(lua_State *L);
+void l_pg_register(lua_State *L);
 void l_sys_register(lua_State *L);
 
 #endif
