@@ -45,12 +45,21 @@ function Reinforce:setup(study, state)
     baseline_decay = self.baseline_decay, entropy = self.entropy,
     continuous = self.continuous, bins = self.bins,
   })
-  local saved = type(state) == 'string' and state:match('^RF1|[^|]*|(.*)$')
+  self.told = {}
+  local told, saved
+  if type(state) == 'string' then
+    told, saved = state:match('^RF1|[^|]*|([^|]*)|(.*)$')
+  end
   if saved then
     self.policy:restore(saved)
+    -- Trials the saved policy has learned from: not told again when history is replayed.
+    for a, b in told:gmatch('(%d+)%-?(%d*)') do
+      for n = math.tointeger(a), math.tointeger(b ~= '' and b or a) do
+        self.told[n] = true
+      end
+    end
   end
   self.sign = study.direction == 'maximize' and 1 or -1
-  self.told = {}
 end
 
 function Reinforce:ask(study)
@@ -67,22 +76,37 @@ function Reinforce:tell(study, trial)
   self.policy:tell(study.space:encode(trial.params), self.sign * value)
 end
 
--- The state carries the options that shape the policy, so `hpolua show` can rebuild it.
+-- The state carries the options that shape the policy (so `hpolua show` can rebuild it),
+-- the trials it has learned from (as ranges of numbers) and the engine's state.
 function Reinforce:state()
-  return ('RF1|bins=%d;continuous=%s;batch=%d|%s'):format(self.bins or 10,
-    self.continuous or 'bins', self.policy_batch, self.policy:state())
+  local numbers = {}
+  for n in pairs(self.told) do
+    numbers[#numbers + 1] = n
+  end
+  table.sort(numbers)
+  local ranges, i = {}, 1
+  while i <= #numbers do
+    local j = i
+    while j < #numbers and numbers[j + 1] == numbers[j] + 1 do
+      j = j + 1
+    end
+    ranges[#ranges + 1] = j > i and (numbers[i] .. '-' .. numbers[j]) or tostring(numbers[i])
+    i = j + 1
+  end
+  return ('RF1|bins=%d;continuous=%s;batch=%d|%s|%s'):format(self.bins or 10,
+    self.continuous or 'bins', self.policy_batch, table.concat(ranges, ','), self.policy:state())
 end
 
 --- Rebuild a stored policy (for `hpolua show`): nil unless state is a reinforce state.
 function M.from_state(space, direction, state)
-  local opts, saved = state:match('^RF1|([^|]*)|(.*)$')
+  local opts, saved = state:match('^RF1|([^|]*)|[^|]*|(.*)$')
   if not opts then
     return nil
   end
   local s = M.reinforce({ bins = math.tointeger(tonumber(opts:match('bins=(%d+)'))),
     continuous = opts:match('continuous=(%a+)'),
     batch = math.tointeger(tonumber(opts:match('batch=(%d+)'))) })
-  s:setup({ space = space, direction = direction }, 'RF1||' .. saved)
+  s:setup({ space = space, direction = direction }, 'RF1|||' .. saved)
   return s
 end
 

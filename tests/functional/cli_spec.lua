@@ -198,3 +198,25 @@ describe('examples/custom_sampler.lua', function()
     h.rmdir(dir)
   end)
 end)
+
+describe('hpolua show with hpo.reinforce', function()
+  it('prints the learned policy', function()
+    local dir = h.tmpdir()
+    h.write(dir .. '/rf.lua', [[
+local space = {}
+for i = 1, 3 do space['e' .. i] = hpo.choice({ 'a', 'b', 'c' }) end
+return hpo.study({
+  name = 'rf', direction = 'maximize', space = space, trials = 600,
+  objective = function(p)
+    return (p.e1 == 'c' and 1 or 0) + (p.e2 == 'a' and 1 or 0) + (p.e3 == 'b' and 1 or 0)
+  end,
+  sampler = hpo.reinforce({ seed = 1 }),
+})]])
+    assert.are.equal(0, h.run(dir, { 'rf.lua', '--quiet' }).code)
+    local r = h.run(dir, { 'show', 'rf.db' })
+    assert.are.equal(0, r.code)
+    assert.matches('policy: e1 = "c" %(p 0%.9%d%), e2 = "a" %(p 0%.9%d%), e3 = "b" %(p 0%.9%d%)',
+      r.out)
+    h.rmdir(dir)
+  end)
+end)
