@@ -28,7 +28,9 @@ for _, a in ipairs(arg) do
     end
   end
 end
-print(('| problem | sampler | seeds | regret @25 | regret @50 | regret @100 |'))
+-- The budgets the three columns stand for (BUDGETS=100,300,1000; default 25,50,100).
+local b1, b2, b3 = (os.getenv('BUDGETS') or '25,50,100'):match('(%d+),(%d+),(%d+)')
+print(('| problem | sampler | seeds | regret @%s | regret @%s | regret @%s |'):format(b1, b2, b3))
 print('|---|---|---:|---|---|---|')
 for _, prob in ipairs(problems) do
   for _, label in ipairs(labels) do

@@ -14,17 +14,23 @@ local Reinforce = { name = 'reinforce' }
 Reinforce.__index = Reinforce
 
 local OPTIONS = { seed = 'integer', lr = 'number', batch = 'integer', baseline_decay = 'number',
-  entropy = 'number', continuous = 'string', bins = 'integer' }
+  entropy = 'number', continuous = 'string', bins = 'integer', normalize = 'string' }
 
 --- Options: seed, lr (Adam, 0.05), batch (trials per update; default the study's parallel,
 --- at least 8), baseline_decay (0.9), entropy (0.01), continuous ('bins' or 'gaussian'),
---- bins (10).
+--- bins (10), normalize ('baseline': (reward - moving-average baseline) / moving spread;
+--- 'zscore' or 'rank' within each batch).
 function M.reinforce(opts)
   local where = util.where()
   opts = util.check_options(where, 'reinforce', opts, OPTIONS)
   if opts.continuous and opts.continuous ~= 'bins' and opts.continuous ~= 'gaussian' then
     util.fail(where, "hpo.reinforce: continuous must be 'bins' or 'gaussian', got %s",
       util.show(opts.continuous))
+  end
+  if opts.normalize and opts.normalize ~= 'baseline' and opts.normalize ~= 'zscore'
+    and opts.normalize ~= 'rank' then
+    util.fail(where, "hpo.reinforce: normalize must be 'baseline', 'zscore' or 'rank', got %s",
+      util.show(opts.normalize))
   end
   if (opts.batch and opts.batch < 1) or (opts.bins and opts.bins < 2)
     or (opts.lr and opts.lr <= 0) then
@@ -43,7 +49,7 @@ function Reinforce:setup(study, state)
   self.policy = core.pg(study.space.core, {
     seed = self.seed, lr = self.lr, batch = self.policy_batch,
     baseline_decay = self.baseline_decay, entropy = self.entropy,
-    continuous = self.continuous, bins = self.bins,
+    continuous = self.continuous, bins = self.bins, normalize = self.normalize,
   })
   self.told = {}
   local told, saved

@@ -228,9 +228,19 @@ static void update(PgPolicy *p) {
   }
   p->nbase++;
   double scale = p->scale > 1e-12 ? p->scale : 1;
+  double sd = sqrt(var) > 1e-12 ? sqrt(var) : 1;
   memset(p->grad, 0, sizeof(double) * (size_t)np);
   for (int k = 0; k < n; k++) {
-    double adv = (p->br[k] - p->baseline) / scale;
+    double adv;
+    if (p->opt.normalize == 1) {
+      adv = (p->br[k] - mean) / sd;
+    } else if (p->opt.normalize == 2) {  // centred rank in [-0.5, 0.5] (ties share)
+      double below = 0;
+      for (int q = 0; q < n; q++) below += p->br[q] < p->br[k] ? 1 : p->br[q] == p->br[k] ? 0.5 : 0;
+      adv = n > 1 ? (below - 0.5) / (n - 1) - 0.5 : 0;
+    } else {
+      adv = (p->br[k] - p->baseline) / scale;
+    }
     memset(p->gtmp, 0, sizeof(double) * (size_t)np);
     logprob(p, p->bx + (size_t)k * p->dim, p->gtmp);
     for (int i = 0; i < np; i++) p->grad[i] += adv * p->gtmp[i] / n;

@@ -18,6 +18,8 @@ typedef struct {
   int batch;              ///< finished trials per update (8)
   int gaussian;           ///< continuous coordinates: 0 binned softmax, 1 Gaussian on logit
   int bins;               ///< bins of a binned continuous or wide integer coordinate (10)
+  int normalize;          ///< advantages: 0 (reward - EMA baseline) / EMA spread, 1 z-score
+                          ///< within the batch, 2 centred ranks within the batch
 } PgOptions;
 
 PgOptions pg_defaults(void);

@@ -34,6 +34,10 @@ static int l_pg_new(lua_State *L) {
     o.entropy = l_optfield_num(L, 2, "entropy", o.entropy);
     o.batch = (int)l_optfield_int(L, 2, "batch", o.batch);
     o.bins = (int)l_optfield_int(L, 2, "bins", o.bins);
+    lua_getfield(L, 2, "normalize");
+    static const char *const norms[] = {"baseline", "zscore", "rank", NULL};
+    if (!lua_isnil(L, -1)) o.normalize = luaL_checkoption(L, -1, NULL, norms);
+    lua_pop(L, 1);
     lua_getfield(L, 2, "continuous");
     static const char *const modes[] = {"bins", "gaussian", NULL};
     if (!lua_isnil(L, -1)) o.gaussian = luaL_checkoption(L, -1, NULL, modes);

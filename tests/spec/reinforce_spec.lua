@@ -38,6 +38,16 @@ describe('hpo.reinforce', function()
     assert.is_true(p > 0.9, 'probability of the best configuration ' .. p)
   end)
 
+  it('learns with z-score and rank advantages too', function()
+    for _, norm in ipairs({ 'zscore', 'rank' }) do
+      local s = hpo.reinforce({ seed = 5, normalize = norm })
+      local st = nas_study(s, 1200)
+      local r = st:optimize({ quiet = true })
+      assert.are.equal(4, r.best.value, norm)
+      assert.is_true(s:summary(st.space).e1.p > 0.8, norm)
+    end
+  end)
+
   it('continues the same policy after a resume', function()
     local whole = nas_study(hpo.reinforce({ seed = 2 }), 60):optimize({ quiet = true })
     local path = tmpdb()
