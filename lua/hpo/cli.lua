@@ -206,14 +206,15 @@ local function cmd_show(args)
   local state = store:sampler_state(study.id)
   if state and state:find('^RF1|') then
     local space = require('hpo.space').from_description(study.space)
-    local s = require('hpo.reinforce').from_state(space, study.direction, state)
-    local parts = {}
+    local summary = require('hpo.reinforce').from_state(space, study.direction, state)
+      :summary(space)
+    local policy = {}
     for _, name in ipairs(space.names) do
-      local e = s:summary(space)[name]
-      parts[#parts + 1] = e.sd and ('%s ~ N(%.3g, %.3g) in [0, 1]'):format(name, e.mean, e.sd)
+      local e = summary[name]
+      policy[#policy + 1] = e.sd and ('%s ~ N(%.3g, %.3g) in [0, 1]'):format(name, e.mean, e.sd)
         or ('%s = %s (p %.2f)'):format(name, util.show(e.value), e.p)
     end
-    out:write('policy: ', table.concat(parts, ', '), '\n')
+    out:write('policy: ', table.concat(policy, ', '), '\n')
   end
   out:write(('\n%6s  %-8s  %-14s  %8s  %s\n'):format('trial', 'state', 'value', 'seconds',
     table.concat(names, '  ')))
