@@ -86,6 +86,15 @@ function Cma:coords(space, params)
   return out
 end
 
+-- WS-CMA-ES from warm points (sorted best first): the best 10%, at least 2.
+function Cma:warm_from(study, points)
+  local top = {}
+  for i = 1, math.max(2, math.ceil(0.1 * #points)) do
+    top[i] = self:coords(study.space, points[i].params)
+  end
+  self.engine:warm_start(top, 0.1)
+end
+
 -- WS-CMA-ES: the best 10% of earlier studies' complete trials that fit this space.
 function Cma:warm(study)
   local points = {}
@@ -186,6 +195,8 @@ function Cma:setup(study, state)
     end
   elseif self.warm_start then
     self:warm(study)
+  elseif study.warm_points and #study.warm_points >= 2 then
+    self:warm_from(study, study.warm_points)  -- the study's own warm_start sources
   end
 end
 

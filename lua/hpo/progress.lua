@@ -38,6 +38,13 @@ end
 
 function View:start(info)
   local s = self.study
+  for _, note in ipairs(s.warm_notes or {}) do
+    self:print('warm start: %s', note)
+  end
+  if s.warm_points and info.created then
+    self:print('warm start: %d trials from %d earlier studies; the best %d run first',
+      #s.warm_points, #s.warm_start, #(s.warm_seeds or {}))
+  end
   if info.moved then
     self:print('moved the old study file aside to %s', info.moved)
   end

@@ -239,6 +239,10 @@ local function open_study(store, study, path)
   for _, params in ipairs(study.enqueue) do
     check(store:enqueue(id, util.json_encode(params)))
   end
+  -- Warm start: the best configurations of earlier studies run first.
+  for _, params in ipairs(study.warm_seeds or {}) do
+    check(store:enqueue(id, util.json_encode(params)))
+  end
   return id, true
 end
 
@@ -663,6 +667,11 @@ function M.run(study, opts)
       util.fail(study.where, 'parallel > 1 with a Lua objective runs the objective in hpolua '
         .. 'worker processes: run the study file with the hpolua program')
     end
+  end
+  if study.warm_start then
+    local warm = require('hpo.warm')
+    study.warm_points, study.warm_notes = warm.load(study.space, study.warm_start)
+    study.warm_seeds = warm.best_distinct(study.warm_points, study.seed_trials)
   end
   local path = storage_path(study, opts)
   local moved

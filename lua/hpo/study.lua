@@ -38,6 +38,8 @@ local FIELDS = {
   retries = 'integer',
   grace = 'number',
   scheduler = 'table',
+  warm_start = 'table',
+  seed_trials = 'integer',
 }
 
 local function default_name(where)
@@ -155,6 +157,15 @@ function M.new(def)
       'hpo.study: scheduler must have an on_report(self, trial, report) method')
   end
   s.scheduler = def.scheduler
+  if def.warm_start then
+    s.warm_start = require('hpo.warm').sources(def.warm_start, util.where_field('warm_start',
+      where))
+  end
+  s.seed_trials = def.seed_trials or (def.warm_start and 5 or 0)
+  if s.seed_trials < 0 then
+    util.fail(util.where_field('seed_trials', where), "hpo.study: field 'seed_trials' must be "
+      .. '>= 0')
+  end
   s.storage = def.storage
   s.enqueue = {}
   for i, params in ipairs(def.enqueue or {}) do

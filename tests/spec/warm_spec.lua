@@ -1,0 +1,84 @@
+local hpo = require('hpo')
+local tmpdb, cleanup = require('spec_util').tmpdb, require('spec_util').cleanup
+local f = hpo.functions
+
+-- Branin shifted by (dx, dy) (a sibling task), on a space that also has a choice.
+local function task(sampler, trials, extra, dx, sign)
+  local def = {
+    name = 'branin',
+    space = { x = hpo.uniform(-5, 10), y = hpo.uniform(0, 15), act = hpo.choice({ 'a', 'b' }) },
+    objective = function(p)
+      return (sign or 1) * (f.branin(p.x - (dx or 0), p.y) + (p.act == 'a' and 0 or 1))
+    end,
+    trials = trials,
+    sampler = sampler,
+  }
+  for k, v in pairs(extra or {}) do
+    def[k] = v
+  end
+  return hpo.study(def)
+end
+
+local function source(n, sign)
+  local path = tmpdb()
+  task(hpo.random({ seed = 11 }), n, nil, 0, sign):optimize({ quiet = true, storage = path })
+  return path
+end
+
+describe('warm_start', function()
+  it('runs the best configurations of a source first', function()
+    local src = source(200)
+    local r = task(hpo.tpe({ seed = 1 }), 10, { warm_start = { src }, seed_trials = 3 })
+      :optimize({ quiet = true })
+    -- The first three trials are the source's three best: near Branin's minimum.
+    for i = 1, 3 do
+      assert.is_true(r.trials[i].value < 2, 'trial ' .. i .. ': ' .. r.trials[i].value)
+      assert.are.equal('a', r.trials[i].params.act)
+    end
+    cleanup(src)
+  end)
+
+  it('maps parameters by name, clips ranges and explains what it drops', function()
+    local src = tmpdb()
+    hpo.study({ name = 'other', space = { x = hpo.uniform(-50, 50), y = hpo.uniform(0, 15),
+      act = hpo.choice({ 'a', 'c' }) }, objective = function(p)
+      return p.x ^ 2
+    end, trials = 30, sampler = hpo.random({ seed = 2 }) }):optimize({ quiet = true,
+      storage = src })
+    local study = task(hpo.random({ seed = 1 }), 1, { warm_start = { src } })
+    local points, notes = require('hpo.warm').load(study.space, study.warm_start)
+    assert.is_true(#points > 0)
+    for _, p in ipairs(points) do
+      assert.is_true(p.params.x >= -5 and p.params.x <= 10)  -- clipped
+      assert.are.equal('a', p.params.act)
+    end
+    assert.matches("trials not used: parameter 'act' has no value \"c\" here", notes[1])
+    cleanup(src)
+  end)
+
+  it('warm-starts CMA-ES from the sources (WS-CMA-ES)', function()
+    local src = source(200)
+    local cold, warm = 0, 0
+    for seed = 1, 5 do
+      cold = cold + task(hpo.cmaes({ seed = seed }), 15):optimize({ quiet = true }).best.value
+      warm = warm + task(hpo.cmaes({ seed = seed }), 15, { warm_start = { src },
+        seed_trials = 0 }):optimize({ quiet = true }).best.value
+    end
+    assert.is_true(warm < cold, ('warm %g, cold %g'):format(warm, cold))
+    cleanup(src)
+  end)
+
+  it('does not make a study much worse with an adversarial source', function()
+    local bad = source(200, -1)  -- the negated objective: its best are the worst here
+    local cold, warm = {}, {}
+    for seed = 1, 7 do
+      cold[seed] = task(hpo.tpe({ seed = seed }), 60):optimize({ quiet = true }).best.value
+      warm[seed] = task(hpo.tpe({ seed = seed }), 60, { warm_start = { bad } })
+        :optimize({ quiet = true }).best.value
+    end
+    table.sort(cold)
+    table.sort(warm)
+    assert.is_true(warm[4] < cold[4] + 0.5, ('warm %g, cold %g'):format(warm[4], cold[4]))
+    cleanup(bad)
+  end)
+end)
