@@ -62,6 +62,17 @@ function Tpe:setup(study, state)
   if rng then
     self.engine:restore(rng)
   end
+  if study.warm_points and #study.warm_points > 0 then
+    -- The best 10% of earlier studies' trials join l(x) (REFERENCE.md section 8), weighted
+    -- by their sources' mean weight; their pull fades as this study's own trials arrive.
+    local top, w = {}, 0
+    for i = 1, math.min(#study.warm_points, math.max(1, math.ceil(0.1 * #study.warm_points))) do
+      local p = study.warm_points[i]
+      top[i] = study.space:encode(p.params)
+      w = w + (p.weight or 1)
+    end
+    self.engine:warm_start(top, w / #top)
+  end
   self.sign = study.direction == 'maximize' and -1 or 1
 end
 

@@ -34,6 +34,9 @@ struct Tpe {
   struct Mixture *mix;  // the two mixtures of an ask, kept to reuse their buffers
   double *bw;           // bandwidths of an ask (both sets), kept likewise
   size_t bwcap;
+  double *src;          // warm start: good points of earlier studies (nsrc x dim)
+  int nsrc;
+  double src_weight;    // each one's weight in l(x) before any observation
   double *xs;   // cap x dim, by arrival
   char err[128];
 };
@@ -93,6 +96,7 @@ void tpe_free(Tpe *t) {
   free(t->nsorted);
   mixtures_free(t->mix);
   free(t->bw);
+  free(t->src);
   free(t->xs);
   free(t);
 }
@@ -609,9 +613,9 @@ static void split_free(Split *sp) {
 // the good set are ranks 0..ng-1, of the bad set ng..n-1 then the running trials.
 static int split_gaps(const Tpe *t, const int *pos, int ng, const double *running, int nrunning,
                       double *sig_good, double *sig_bad) {
-  int d = t->dim, n = t->n, nb = n - ng + nrunning;
-  double *vals = malloc(sizeof(double) * (size_t)(n + nrunning + 1));
-  int *own = malloc(sizeof(int) * (size_t)(n + nrunning + 1));
+  int d = t->dim, n = t->n, nb = n - ng + nrunning, ms = t->nsrc, mg = ng + ms;
+  double *vals = malloc(sizeof(double) * (size_t)(n + nrunning + ms + 1));
+  int *own = malloc(sizeof(int) * (size_t)(n + nrunning + ms + 1));
   double *rv = malloc(sizeof(double) * (size_t)(nrunning + 1));
   int *ro = calloc((size_t)(nrunning + 1), sizeof(int));
   if (!vals || !own || !rv || !ro) {
@@ -621,7 +625,7 @@ static int split_gaps(const Tpe *t, const int *pos, int ng, const double *runnin
     free(ro);
     return HPO_ENOMEM;
   }
-  for (int i = 0; i < d * ng; i++) sig_good[i] = 1;
+  for (int i = 0; i < d * mg; i++) sig_good[i] = 1;
   for (int i = 0; i < d * nb; i++) sig_bad[i] = 1;
   for (int j = 0; j < d; j++) {
     if (t->dims[j].kind == DIM_CATEGORICAL) continue;
@@ -642,10 +646,13 @@ static int split_gaps(const Tpe *t, const int *pos, int ng, const double *runnin
       rv[q] = v;
       ro[q] = n - ng + r;  // its member index in the bad set
     }
-    // The good set (at most 25): its values and the prior's mean, by insertion sort.
+    // The good set (at most 25, and warm-start points): its values and the prior's mean, by
+    // insertion sort.
     int len = 0, na = 0;
-    for (int i = 0; i <= ng; i++) {
-      double v = i < ng ? t->xs[(size_t)t->obs[i].idx * d + j] : 0.5;
+    for (int i = 0; i <= mg; i++) {
+      double v = i < ng   ? t->xs[(size_t)t->obs[i].idx * d + j]
+                 : i < mg ? t->src[(size_t)(i - ng) * d + j]
+                          : 0.5;
       if (isnan(v)) continue;
       int q = len++;
       while (q > 0 && vals[q - 1] > v) {
@@ -654,10 +661,10 @@ static int split_gaps(const Tpe *t, const int *pos, int ng, const double *runnin
         q--;
       }
       vals[q] = v;
-      own[q] = i < ng ? i : -1;
-      na += i < ng;
+      own[q] = i < mg ? i : -1;
+      na += i < mg;
     }
-    gap_bandwidths(vals, own, len, na, sig_good + (size_t)j * ng);
+    gap_bandwidths(vals, own, len, na, sig_good + (size_t)j * mg);
     // The bad set: a walk of the sorted index, merged with the running values and the
     // prior's mean.
     len = na = 0;
@@ -703,12 +710,13 @@ static int split_build(Tpe *t, const double *running, int nrunning, int n_good, 
   int ng = n_good >= 0 ? n_good : gamma_n(t, n);  // running trials do not count, as in Optuna
   if (ng < 1) ng = 1;
   if (ng > n) ng = n;
-  int nb = n - ng + nrunning;
-  const double **rows = malloc(sizeof(double *) * (size_t)(n + nrunning));
-  double *weight = malloc(sizeof(double) * (size_t)(n + nrunning));
+  int nb = n - ng + nrunning, ms = t->nsrc, mg = ng + ms;
+  // Rows: the good observations, the warm-start points (members of l), then the bad set.
+  const double **rows = malloc(sizeof(double *) * (size_t)(n + nrunning + ms));
+  double *weight = malloc(sizeof(double) * (size_t)(n + nrunning + ms));
   int *rank = malloc(sizeof(int) * (size_t)(n + 1));  // age rank within its set, by row
   double *sig_good = NULL, *sig_bad = NULL;
-  sp->acc = malloc(sizeof(double) * (size_t)(n + nrunning + 1));
+  sp->acc = malloc(sizeof(double) * (size_t)(n + nrunning + ms + 1));
   int status = rows && weight && rank && sp->acc ? HPO_OK : HPO_ENOMEM;
   if (status == HPO_OK) {
     // Ages: one walk over the rows in age order counts each set's members separately.
@@ -719,23 +727,29 @@ static int split_build(Tpe *t, const double *running, int nrunning, int n_good, 
       rank[idx] = rank[idx] < 0 ? rg++ : rb++;
     }
     for (int i = 0; i < n; i++) {
-      rows[i] = t->xs + (size_t)t->obs[i].idx * (size_t)d;
-      weight[i] = age_weight(rank[t->obs[i].idx], i < ng ? ng : nb);
+      int row = i < ng ? i : i + ms;
+      rows[row] = t->xs + (size_t)t->obs[i].idx * (size_t)d;
+      weight[row] = age_weight(rank[t->obs[i].idx], i < ng ? ng : nb);
+    }
+    // Warm start: earlier studies' good points join l, fading as this study's data grows.
+    for (int k = 0; k < ms; k++) {
+      rows[ng + k] = t->src + (size_t)k * d;
+      weight[ng + k] = t->src_weight * 10.0 / (10.0 + n);
     }
     // Constant liar: running trials are the newest members of the bad set.
     for (int r = 0; r < nrunning; r++) {
-      rows[n + r] = running + (size_t)r * (size_t)d;
-      weight[n + r] = age_weight(rb + r, nb);
+      rows[n + ms + r] = running + (size_t)r * (size_t)d;
+      weight[n + ms + r] = age_weight(rb + r, nb);
     }
     // The prior's weight: prior_weight in l; in g either the same (the textbook rule, which
     // makes an unexplored region (nb+1)/(ng+1) times likelier under l than under g late in
     // a study) or, with prior_share, whatever gives it the same share of g as of l.
     double wg = 0, wb = 0;
-    for (int i = 0; i < n + nrunning; i++) *(i < ng ? &wg : &wb) += weight[i];
+    for (int i = 0; i < n + nrunning + ms; i++) *(i < mg ? &wg : &wb) += weight[i];
     double pg = t->opt.prior_weight;
     double pb = t->opt.prior_share && wg > 0 ? pg * wb / wg : pg;
     if (!t->opt.multivariate || t->opt.bandwidth == TPE_BANDWIDTH_GAP) {
-      size_t need = (size_t)d * (size_t)(ng + nb) + 1;
+      size_t need = (size_t)d * (size_t)(mg + nb) + 1;
       if (need > t->bwcap) {
         double *bw = realloc(t->bw, sizeof(double) * need);
         if (bw) {
@@ -745,15 +759,15 @@ static int split_build(Tpe *t, const double *running, int nrunning, int n_good, 
       }
       if (t->bwcap >= need) {
         sig_good = t->bw;
-        sig_bad = t->bw + (size_t)d * ng;
+        sig_bad = t->bw + (size_t)d * mg;
       }
       for (int i = 0; i < n; i++) rank[t->obs[i].idx] = i;  // now: row -> rank
       status = sig_good && sig_bad ? split_gaps(t, rank, ng, running, nrunning, sig_good, sig_bad)
                                    : HPO_ENOMEM;
     }
-    if (status == HPO_OK) status = mixture_build(t, sp->good, rows, weight, ng, pg, sig_good);
+    if (status == HPO_OK) status = mixture_build(t, sp->good, rows, weight, mg, pg, sig_good);
     if (status == HPO_OK)
-      status = mixture_build(t, sp->bad, rows + ng, weight + ng, nb, pb, sig_bad);
+      status = mixture_build(t, sp->bad, rows + mg, weight + mg, nb, pb, sig_bad);
   }
   free(rows);
   free(weight);
@@ -848,5 +862,18 @@ int tpe_ask(Tpe *t, const double *running, int nrunning, int n_good, double *x) 
   }
   split_free(&sp);
   free(cand);
+  return HPO_OK;
+}
+
+int tpe_set_warm_start(Tpe *t, const double *x, int m, double weight) {
+  free(t->src);
+  t->src = NULL;
+  t->nsrc = 0;
+  if (m <= 0) return HPO_OK;
+  t->src = malloc(sizeof(double) * (size_t)m * (size_t)t->dim);
+  if (!t->src) return HPO_ENOMEM;
+  memcpy(t->src, x, sizeof(double) * (size_t)m * (size_t)t->dim);
+  t->nsrc = m;
+  t->src_weight = weight;
   return HPO_OK;
 }

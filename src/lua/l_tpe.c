@@ -75,17 +75,35 @@ static int l_tpe_tell(lua_State *L) {
   return 0;
 }
 
+// A list of encoded points at idx (or nil) as one row-major block on the stack.
+static double *check_points(lua_State *L, LTpe *lt, int idx, int *n) {
+  int m = lua_istable(L, idx) ? (int)luaL_len(L, idx) : 0;
+  double *xs = lua_newuserdatauv(L, sizeof(double) * (size_t)(m * lt->dim + 1), 0);
+  for (int r = 0; r < m; r++) {
+    lua_rawgeti(L, idx, r + 1);
+    double *x = check_point(L, lt, lua_gettop(L));
+    memcpy(xs + (size_t)r * lt->dim, x, sizeof(double) * (size_t)lt->dim);
+    lua_pop(L, 2);  // the point and its buffer
+  }
+  *n = m;
+  return xs;
+}
+
+/// tpe:warm_start({x, ...}, weight): good points of earlier studies (see tpe.h)
+static int l_tpe_warm_start(lua_State *L) {
+  LTpe *lt = check_tpe(L);
+  int m;
+  double *xs = check_points(L, lt, 2, &m);
+  int status = tpe_set_warm_start(lt->t, xs, m, luaL_optnumber(L, 3, 1.0));
+  if (status != HPO_OK) return l_status_error(L, status, "tpe:warm_start");
+  return 0;
+}
+
 /// tpe:ask({x, ...} running, n_good | nil) -> x
 static int l_tpe_ask(lua_State *L) {
   LTpe *lt = check_tpe(L);
-  int nr = lua_istable(L, 2) ? (int)luaL_len(L, 2) : 0;
-  double *running = lua_newuserdatauv(L, sizeof(double) * (size_t)(nr * lt->dim + 1), 0);
-  for (int r = 0; r < nr; r++) {
-    lua_rawgeti(L, 2, r + 1);
-    double *x = check_point(L, lt, lua_gettop(L));
-    memcpy(running + (size_t)r * lt->dim, x, sizeof(double) * (size_t)lt->dim);
-    lua_pop(L, 2);  // the point and its buffer
-  }
+  int nr;
+  double *running = check_points(L, lt, 2, &nr);
   int n_good = (int)luaL_optinteger(L, 3, -1);
   double *x = lua_newuserdatauv(L, sizeof(double) * (size_t)lt->dim, 0);
   int status = tpe_ask(lt->t, running, nr, n_good, x);
@@ -120,7 +138,7 @@ void l_tpe_register(lua_State *L) {
   static const luaL_Reg methods[] = {
       {"tell", l_tpe_tell},   {"ask", l_tpe_ask},         {"count", l_tpe_count},
       {"state", l_tpe_state}, {"restore", l_tpe_restore}, {"close", l_tpe_close},
-      {"__gc", l_tpe_close},  {"__close", l_tpe_close},   {NULL, NULL},
+      {"warm_start", l_tpe_warm_start}, {"__gc", l_tpe_close},  {"__close", l_tpe_close},   {NULL, NULL},
   };
   l_newclass(L, TPE_MT, methods);
   lua_pushcfunction(L, l_tpe_new);

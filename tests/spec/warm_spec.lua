@@ -68,6 +68,23 @@ describe('warm_start', function()
     cleanup(src)
   end)
 
+  it("puts the sources' good trials in TPE's l(x)", function()
+    local src = source(200)
+    local cold, warm = {}, {}
+    for seed = 1, 9 do
+      -- No seed trials: any gain comes from the model, not from replaying the source.
+      cold[seed] = task(hpo.tpe({ seed = seed, startup = 5 }), 15):optimize({ quiet = true })
+        .best.value
+      warm[seed] = task(hpo.tpe({ seed = seed, startup = 5 }), 15, { warm_start = { src },
+        seed_trials = 0 }):optimize({ quiet = true }).best.value
+    end
+    table.sort(cold)
+    table.sort(warm)
+    -- Measured: median 0.70 warm, 2.08 cold (and 2.0 when the source's weight is ~0).
+    assert.is_true(warm[5] < 0.6 * cold[5], ('warm %g, cold %g'):format(warm[5], cold[5]))
+    cleanup(src)
+  end)
+
   it('does not make a study much worse with an adversarial source', function()
     local bad = source(200, -1)  -- the negated objective: its best are the worst here
     local cold, warm = {}, {}
