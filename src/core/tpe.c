@@ -36,7 +36,7 @@ struct Tpe {
   size_t bwcap;
   double *src;          // warm start: good points of earlier studies (nsrc x dim)
   int nsrc;
-  double src_weight;    // each one's weight in l(x) before any observation
+  double *src_w;        // their weights in l(x) before any observation (inside src's block)
   double *xs;   // cap x dim, by arrival
   char err[128];
 };
@@ -734,7 +734,7 @@ static int split_build(Tpe *t, const double *running, int nrunning, int n_good, 
     // Warm start: earlier studies' good points join l, fading as this study's data grows.
     for (int k = 0; k < ms; k++) {
       rows[ng + k] = t->src + (size_t)k * d;
-      weight[ng + k] = t->src_weight * 10.0 / (10.0 + n);
+      weight[ng + k] = t->src_w[k] * 10.0 / (10.0 + n);
     }
     // Constant liar: running trials are the newest members of the bad set.
     for (int r = 0; r < nrunning; r++) {
@@ -865,15 +865,24 @@ int tpe_ask(Tpe *t, const double *running, int nrunning, int n_good, double *x) 
   return HPO_OK;
 }
 
-int tpe_set_warm_start(Tpe *t, const double *x, int m, double weight) {
+int tpe_set_warm_start(Tpe *t, const double *x, const double *w, int m) {
   free(t->src);
   t->src = NULL;
   t->nsrc = 0;
   if (m <= 0) return HPO_OK;
-  t->src = malloc(sizeof(double) * (size_t)m * (size_t)t->dim);
+  for (int k = 0; k < m; k++)
+    if (w && !(w[k] >= 0)) return HPO_EINVAL;
+  size_t d = (size_t)t->dim;
+  t->src = malloc(sizeof(double) * (size_t)m * (d + 1));
   if (!t->src) return HPO_ENOMEM;
-  memcpy(t->src, x, sizeof(double) * (size_t)m * (size_t)t->dim);
-  t->nsrc = m;
-  t->src_weight = weight;
+  t->src_w = t->src + (size_t)m * d;
+  // Points of weight 0 (a source that no longer ranks this study's trials well) drop out.
+  int ms = 0;
+  for (int k = 0; k < m; k++) {
+    if (w && w[k] == 0) continue;
+    memcpy(t->src + (size_t)ms * d, x + (size_t)k * d, sizeof(double) * d);
+    t->src_w[ms++] = w ? w[k] : 1.0;
+  }
+  t->nsrc = ms;
   return HPO_OK;
 }

@@ -89,12 +89,23 @@ static double *check_points(lua_State *L, LTpe *lt, int idx, int *n) {
   return xs;
 }
 
-/// tpe:warm_start({x, ...}, weight): good points of earlier studies (see tpe.h)
+/// tpe:warm_start({x, ...}, {w, ...} | w): good points of earlier studies and their
+/// weights (see tpe.h); replaces any earlier set
 static int l_tpe_warm_start(lua_State *L) {
   LTpe *lt = check_tpe(L);
   int m;
   double *xs = check_points(L, lt, 2, &m);
-  int status = tpe_set_warm_start(lt->t, xs, m, luaL_optnumber(L, 3, 1.0));
+  double *w = lua_newuserdatauv(L, sizeof(double) * (size_t)(m + 1), 0);
+  for (int k = 0; k < m; k++) {
+    if (lua_istable(L, 3)) {
+      lua_rawgeti(L, 3, k + 1);
+      w[k] = luaL_checknumber(L, -1);
+      lua_pop(L, 1);
+    } else {
+      w[k] = luaL_optnumber(L, 3, 1.0);
+    }
+  }
+  int status = tpe_set_warm_start(lt->t, xs, w, m);
   if (status != HPO_OK) return l_status_error(L, status, "tpe:warm_start");
   return 0;
 }
