@@ -125,6 +125,13 @@ function View:finish(r)
     parts[#parts + 1] = ('%d interrupted'):format(c.interrupted)
   end
   self:print('trials: %s', #parts > 0 and table.concat(parts, ', ') or 'none')
+  for _, src in ipairs(self.study.warm_start or {}) do
+    local w = (self.study.warm_weights or {})[src.path]
+    if w then
+      self:print('warm start: source %s weighs %.2f (how well it ranks this study\'s trials)',
+        src.path, w * src.weight)
+    end
+  end
   if r.best then
     self:print('best: trial %d, value %s', r.best.number, util.show(r.best.value))
     self:print('  %s', self.study.space:format_params(r.best.params))

@@ -63,17 +63,44 @@ function Tpe:setup(study, state)
     self.engine:restore(rng)
   end
   if study.warm_points and #study.warm_points > 0 then
-    -- The best 10% of earlier studies' trials join l(x) (REFERENCE.md section 8), weighted
-    -- by their sources' mean weight; their pull fades as this study's own trials arrive.
-    local top, w = {}, 0
-    for i = 1, math.min(#study.warm_points, math.max(1, math.ceil(0.1 * #study.warm_points))) do
-      local p = study.warm_points[i]
-      top[i] = study.space:encode(p.params)
-      w = w + (p.weight or 1)
-    end
-    self.engine:warm_start(top, w / #top)
+    self:warm_setup(study)
   end
   self.sign = study.direction == 'maximize' and -1 or 1
+end
+
+-- Warm start (REFERENCE.md section 8): the best 10% of the earlier studies' trials join
+-- l(x), each with its source's weight; the sources' weights follow how well they rank this
+-- study's trials (warm.rank_weights), recomputed as the study grows by 40%.
+function Tpe:warm_setup(study)
+  local pts = study.warm_points
+  self.warm = { all = {}, top = {}, obs = {}, next_rank = 5, user = {} }
+  for i, p in ipairs(pts) do
+    self.warm.all[i] = { x = study.space:encode(p.params), z = p.z, source = p.source }
+    self.warm.user[p.source] = p.weight or 1
+  end
+  for i = 1, math.min(#pts, math.max(1, math.ceil(0.1 * #pts))) do
+    self.warm.top[i] = self.warm.all[i]
+  end
+  self:warm_apply(study, {})
+end
+
+function Tpe:warm_apply(study, rank)
+  local xs, ws = {}, {}
+  for i, p in ipairs(self.warm.top) do
+    xs[i], ws[i] = p.x, self.warm.user[p.source] * (rank[p.source] or 1)
+  end
+  self.engine:warm_start(xs, ws)
+  study.warm_weights = rank
+end
+
+function Tpe:warm_tell(study, x, score)
+  local w = self.warm
+  w.obs[#w.obs + 1] = { x = x, y = score }
+  if #w.obs >= w.next_rank then
+    w.next_rank = math.ceil(#w.obs * 1.4)
+    local rank = require('hpo.warm').rank_weights(w.all, w.obs, #x, 64, #w.obs)
+    self:warm_apply(study, rank)
+  end
 end
 
 --- Complete trials rank by value; pruned ones after them, deeper first, then by their last
@@ -82,6 +109,9 @@ function Tpe:tell(study, trial)
   local x = study.space:encode(trial.params)
   if trial.state == 'COMPLETE' and trial.value then
     self.engine:tell(x, 0, 0, self.sign * trial.value, trial.number)
+    if self.warm then
+      self:warm_tell(study, x, self.sign * trial.value)
+    end
   elseif trial.state == 'PRUNED' and trial.step and trial.intermediate then
     self.engine:tell(x, 1, trial.step, self.sign * trial.intermediate, trial.number)
   end

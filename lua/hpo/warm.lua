@@ -135,4 +135,101 @@ function M.best_distinct(points, k)
   return out
 end
 
+-- Nadaraya-Watson regression at x from (xs, ys), leaving out index `skip`: the sources'
+-- (and the target's) surrogate for ranking. h2: the squared kernel width.
+local function regress(xs, ys, x, h2, skip)
+  local num, den = 0, 0
+  for i, xi in ipairs(xs) do
+    if i ~= skip then
+      local d2 = 0
+      for j = 1, #x do
+        d2 = d2 + (x[j] - xi[j]) ^ 2
+      end
+      local k = math.exp(-0.5 * d2 / h2)
+      num, den = num + k * ys[i], den + k
+    end
+  end
+  return den > 1e-300 and num / den or 0
+end
+
+--- Source weights from how well each source ranks this study's trials (RGPE's rule,
+--- Feurer et al. 2018, REFERENCE.md section 8): every source predicts the target's observed
+--- trials with a kernel regression over its own (encoded, standardised) trials, the target
+--- predicts each of its trials from the others (leave one out), and over `samples`
+--- bootstrap resamples of the target's trials each model's loss is its number of misranked
+--- pairs. A source's weight is the share of resamples it wins (ties split), times the
+--- number of models, capped at 1: a source as good as any keeps weight 1, one that ranks
+--- the target's trials backwards gets 0. obs: { x = encoded point, y = value, lower is
+--- better } of the target, at most the last 50 used. Returns { [source] = weight }.
+function M.rank_weights(points, obs, dim, samples, seed)
+  local first = math.max(1, #obs - 49)
+  local n = #obs - first + 1
+  local ys = {}
+  for i = 1, n do
+    ys[i] = obs[first + i - 1].y
+  end
+  local h2 = 0.15 ^ 2 * dim
+  local by, order = {}, {}
+  for _, p in ipairs(points) do
+    if not by[p.source] then
+      by[p.source] = { xs = {}, zs = {} }
+      order[#order + 1] = p.source
+    end
+    local b = by[p.source]
+    b.xs[#b.xs + 1], b.zs[#b.zs + 1] = p.x, p.z
+  end
+  local preds = {}
+  for m, src in ipairs(order) do
+    preds[m] = {}
+    for i = 1, n do
+      preds[m][i] = regress(by[src].xs, by[src].zs, obs[first + i - 1].x, h2)
+    end
+  end
+  local xs_t = {}
+  for i = 1, n do
+    xs_t[i] = obs[first + i - 1].x
+  end
+  local target = {}
+  for i = 1, n do
+    target[i] = regress(xs_t, ys, xs_t[i], h2, i)
+  end
+  preds[#order + 1] = target
+  local rng = core.rng(seed)
+  local wins, idx = {}, {}
+  for m = 1, #preds do
+    wins[m] = 0
+  end
+  for _ = 1, samples do
+    for i = 1, n do
+      idx[i] = rng:below(n) + 1
+    end
+    local best, winners = math.huge, {}
+    for m, pr in ipairs(preds) do
+      local loss = 0
+      for a = 1, n do
+        local ia = idx[a]
+        for b = 1, n do
+          local ib = idx[b]
+          if (pr[ia] < pr[ib]) ~= (ys[ia] < ys[ib]) then
+            loss = loss + 1
+          end
+        end
+      end
+      if loss < best then
+        best, winners = loss, { m }
+      elseif loss == best then
+        winners[#winners + 1] = m
+      end
+    end
+    for _, m in ipairs(winners) do
+      wins[m] = wins[m] + 1 / #winners
+    end
+  end
+  local out = {}
+  for m, src in ipairs(order) do
+    out[src] = math.min(1, wins[m] / samples * #preds)
+  end
+  return out
+end
+
 return M

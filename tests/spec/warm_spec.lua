@@ -85,6 +85,16 @@ describe('warm_start', function()
     cleanup(src)
   end)
 
+  it('weighs sources by how well they rank the study\'s trials', function()
+    local good, bad = source(200), source(200, -1)
+    local study = task(hpo.tpe({ seed = 3 }), 40, { warm_start = { good, bad } })
+    study:optimize({ quiet = true })
+    assert.is_true(study.warm_weights[bad] < 0.1, 'adversarial ' .. study.warm_weights[bad])
+    assert.is_true(study.warm_weights[good] > 0.9, 'sibling ' .. study.warm_weights[good])
+    cleanup(good)
+    cleanup(bad)
+  end)
+
   it('does not make a study much worse with an adversarial source', function()
     local bad = source(200, -1)  -- the negated objective: its best are the worst here
     local cold, warm = {}, {}
