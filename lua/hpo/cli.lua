@@ -216,6 +216,14 @@ local function cmd_show(args)
     end
     out:write('policy: ', table.concat(policy, ', '), '\n')
   end
+  -- Warm-start sources (hpo.tpe) and the weights they have earned.
+  local warm = state and state:match('|W|(.*)$')
+  warm = warm and util.json_decode(warm)
+  if type(warm) == 'table' then
+    for _, src in ipairs(util.sorted_keys(warm)) do
+      out:write(('warm start: source %s weighs %.2f\n'):format(src, warm[src]))
+    end
+  end
   out:write(('\n%6s  %-8s  %-14s  %8s  %s\n'):format('trial', 'state', 'value', 'seconds',
     table.concat(names, '  ')))
   for _, t in ipairs(trials) do

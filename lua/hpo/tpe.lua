@@ -50,7 +50,7 @@ end
 function Tpe:setup(study, state)
   local seed, rng = nil, nil
   if type(state) == 'string' then
-    seed, rng = state:match('^(%-?%d+):(%x+)$')
+    seed, rng = state:match('^(%-?%d+):(%x+)')
   end
   self.seed = math.tointeger(seed) or self.seed or math.floor(core.now() * 1e6) ~ core.getpid()
   self.engine = core.tpe(study.space.core, {
@@ -90,7 +90,7 @@ function Tpe:warm_apply(study, rank)
     xs[i], ws[i] = p.x, self.warm.user[p.source] * (rank[p.source] or 1)
   end
   self.engine:warm_start(xs, ws)
-  study.warm_weights = rank
+  self.warm.rank, study.warm_weights = rank, rank
 end
 
 function Tpe:warm_tell(study, x, score)
@@ -141,8 +141,17 @@ function Tpe:ask(study)
   return (study.space:decode(self.engine:ask(running, n_good)))
 end
 
+-- seed:rng, then |W| and the warm-start sources' current weights (for `hpolua show`).
 function Tpe:state()
-  return ('%d:%s'):format(self.seed, self.engine:state())
+  local st = ('%d:%s'):format(self.seed, self.engine:state())
+  if self.warm and self.warm.rank then
+    local w = {}
+    for src, u in pairs(self.warm.user) do
+      w[src] = u * (self.warm.rank[src] or 1)
+    end
+    st = st .. '|W|' .. util.json_encode(w)
+  end
+  return st
 end
 
 return M
