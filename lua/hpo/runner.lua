@@ -670,6 +670,11 @@ function M.run(study, opts)
   end
   if study.warm_start then
     local warm = require('hpo.warm')
+    -- Source paths are relative to the study file, as `storage` is.
+    local dir = study.source and dirname(study.source)
+    for _, src in ipairs(study.warm_start) do
+      src.file = (dir and src.path:sub(1, 1) ~= '/') and dir .. '/' .. src.path or src.path
+    end
     study.warm_points, study.warm_notes = warm.load(study.space, study.warm_start)
     study.warm_seeds = warm.best_distinct(study.warm_points, study.seed_trials)
   end

@@ -72,7 +72,7 @@ end
 function M.load(space, sources)
   local points, notes = {}, {}
   for _, src in ipairs(sources) do
-    local store, err = core.open_store(src.path, true)
+    local store, err = core.open_store(src.file or src.path, true)
     if not store then
       notes[#notes + 1] = ('%s: %s'):format(src.path, err)
     else

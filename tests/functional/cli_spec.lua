@@ -219,4 +219,30 @@ return hpo.study({
       r.out)
     h.rmdir(dir)
   end)
+
+  it('warm-starts from a source next to the study file and shows its weight', function()
+    local dir = h.tmpdir()
+    local body = [[
+return hpo.study({
+  name = 'q', space = { x = hpo.uniform(-3, 3) }, trials = %d, storage = '%s',
+  objective = function(p) return (p.x - %g) ^ 2 end, %s
+})]]
+    h.write(dir .. '/src.lua', body:format(40, 'src.db', 1, 'sampler = hpo.tpe({ seed = 1 })'))
+    h.write(dir .. '/tgt.lua', body:format(20, 'tgt.db', 1.2,
+      "warm_start = { 'src.db' }, sampler = hpo.tpe({ seed = 2 })"))
+    assert.are.equal(0, h.run(dir, { 'src.lua', '--quiet' }).code)
+    -- Run from another directory: the source path is relative to the study file.
+    local r = h.run(h.source, { dir .. '/tgt.lua' })
+    assert.are.equal(0, r.code)
+    assert.matches('warm start: 40 trials from 1 earlier studies; the best 5 run first', r.out)
+    -- A sibling task ranks this study's trials well: it keeps most of its weight.
+    local w = tonumber(r.out:match('warm start: source src.db weighs ([%d.]+)'))
+    assert.is_true(w > 0.5, 'weight ' .. tostring(w))
+    r = h.run(dir, { 'show', 'tgt.db' })
+    assert.matches(('warm start: source src.db weighs %.2f'):format(w):gsub('%.', '%%.'), r.out)
+    -- The first trial is the source's best: within 0.05 of its optimum x = 1.
+    local best = cjson.decode(h.run(dir, { 'export', 'tgt.db', '--format', 'json' }).out)
+    h.rmdir(dir)
+    assert.is_true(math.abs(best[1].params.x - 1) < 0.05, 'x ' .. best[1].params.x)
+  end)
 end)
