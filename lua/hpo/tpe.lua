@@ -78,7 +78,8 @@ function Tpe:warm_setup(study)
     self.warm.all[i] = { x = study.space:encode(p.params), z = p.z, source = p.source }
     self.warm.user[p.source] = p.weight or 1
   end
-  for i = 1, math.min(#pts, math.max(1, math.ceil(0.1 * #pts))) do
+  -- At most 100: the mixture (and the cost of every ask) grows with them.
+  for i = 1, math.min(#pts, 100, math.max(1, math.ceil(0.1 * #pts))) do
     self.warm.top[i] = self.warm.all[i]
   end
   self:warm_apply(study, {})
