@@ -162,8 +162,9 @@ end
 --- the target's trials backwards gets 0. (RGPE draws GP posterior samples; with kernel
 --- regressions we resample the observations instead. RGPE's guard, dropping a source whose
 --- median loss is above the target's 95th percentile, measured worse in bench/warm: it
---- dropped good sources at 5-10 trials, Hartmann6 regret at 100 trials 0.23 vs 0.14.) obs: { x = encoded point, y = value, lower is
---- better } of the target, at most the last 50 used. Returns { [source] = weight }.
+--- dropped good sources at 5-10 trials, Hartmann6 regret at 100 trials 0.23 vs 0.14.)
+--- obs: { x = encoded point, y = value, lower is better } of the target, at most the last
+--- 50 used. Returns { [source] = weight }.
 function M.rank_weights(points, obs, dim, samples, seed)
   local first = math.max(1, #obs - 49)
   local n = #obs - first + 1
