@@ -1,7 +1,5 @@
 // Bindings of src/core/cmaes: hpo.CmaEs, usable as a plain ask/tell optimiser from Lua and
 // by the hpo.cmaes sampler (lua/hpo/cmaes.lua).
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "../core/cmaes.h"
@@ -183,42 +181,17 @@ static int l_cmaes_state(lua_State *L) {
   int size = cmaes_state_size(lc->c);
   double *s = lua_newuserdatauv(L, sizeof(double) * (size_t)size, 0);
   cmaes_get_state(lc->c, s);
-  luaL_Buffer b;
-  luaL_buffinit(L, &b);
-  char num[64];
-  for (int i = 0; i < size; i++) {
-    snprintf(num, sizeof num, i ? " %a" : "%a", s[i]);
-    luaL_addstring(&b, num);
-  }
-  luaL_pushresult(&b);
+  l_push_doubles(L, s, size);
   return 1;
 }
 
 /// cma:restore(state)
 static int l_cmaes_restore(lua_State *L) {
   LCma *lc = check_cma(L);
-  const char *str = luaL_checkstring(L, 2);
-  int cap = 64, size = 0;
-  double *s = malloc(sizeof(double) * (size_t)cap);
-  char *end;
-  for (const char *p = str; s;) {
-    double v = strtod(p, &end);
-    if (end == p) break;
-    if (size == cap) {
-      double *t = realloc(s, sizeof(double) * (size_t)(cap *= 2));
-      if (!t) {
-        free(s);
-        s = NULL;
-        break;
-      }
-      s = t;
-    }
-    s[size++] = v;
-    p = end;
-  }
-  int status = s ? cmaes_set_state(lc->c, s, size) : HPO_ENOMEM;
-  free(s);
-  luaL_argcheck(L, status == HPO_OK, 2, "not a cmaes state of this dimension");
+  int size;
+  double *s = l_check_doubles(L, 2, &size);
+  luaL_argcheck(L, cmaes_set_state(lc->c, s, size) == HPO_OK, 2,
+                "not a cmaes state of this dimension");
   return 0;
 }
 

@@ -1,7 +1,4 @@
 // Bindings of src/core/pg: hpo.Pg, the policy-gradient controller behind hpo.reinforce.
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "../core/pg.h"
 #include "../core/status.h"
@@ -108,28 +105,15 @@ static int l_pg_state(lua_State *L) {
   int size = pg_state_size(lp->p);
   double *s = lua_newuserdatauv(L, sizeof(double) * (size_t)size, 0);
   pg_get_state(lp->p, s);
-  luaL_Buffer b;
-  luaL_buffinit(L, &b);
-  char num[64];
-  for (int i = 0; i < size; i++) {
-    snprintf(num, sizeof num, i ? " %a" : "%a", s[i]);
-    luaL_addstring(&b, num);
-  }
-  luaL_pushresult(&b);
+  l_push_doubles(L, s, size);
   return 1;
 }
 
 static int l_pg_restore(lua_State *L) {
   LPg *lp = check_pg(L);
-  const char *str = luaL_checkstring(L, 2);
-  int size = pg_state_size(lp->p), k = 0;
-  double *s = lua_newuserdatauv(L, sizeof(double) * (size_t)size, 0);
-  char *end;
-  for (const char *q = str; k < size; k++, q = end) {
-    s[k] = strtod(q, &end);
-    if (end == q) break;
-  }
-  luaL_argcheck(L, k == size && pg_set_state(lp->p, s, size) == HPO_OK, 2,
+  int size;
+  double *s = l_check_doubles(L, 2, &size);
+  luaL_argcheck(L, pg_set_state(lp->p, s, size) == HPO_OK, 2,
                 "not a reinforce state of this space");
   return 0;
 }

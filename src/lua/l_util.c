@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/status.h"
@@ -67,6 +68,33 @@ void l_push_rng_state(lua_State *L, const uint64_t s[4]) {
   char buf[65];
   for (int i = 0; i < 4; i++) snprintf(buf + 16 * i, 17, "%016" PRIx64, s[i]);
   lua_pushlstring(L, buf, 64);
+}
+
+void l_push_doubles(lua_State *L, const double *x, int n) {
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  char num[64];
+  for (int i = 0; i < n; i++) {
+    snprintf(num, sizeof num, i ? " %a" : "%a", x[i]);
+    luaL_addstring(&b, num);
+  }
+  luaL_pushresult(&b);
+}
+
+double *l_check_doubles(lua_State *L, int idx, int *n) {
+  const char *str = luaL_checkstring(L, idx);
+  // One pass to count (the numbers are separated by single spaces), one to read.
+  int count = *str ? 1 : 0;
+  for (const char *p = str; *p; p++) count += *p == ' ';
+  double *x = lua_newuserdatauv(L, sizeof(double) * (size_t)(count + 1), 0);
+  int k = 0;
+  char *end;
+  for (const char *p = str; k < count; k++, p = end) {
+    x[k] = strtod(p, &end);
+    if (end == p) break;
+  }
+  *n = k;
+  return x;
 }
 
 void l_check_rng_state(lua_State *L, int idx, uint64_t s[4]) {

@@ -20,6 +20,11 @@ int l_status_error(lua_State *L, int status, const char *what);
 void l_push_rng_state(lua_State *L, const uint64_t s[4]);
 /// Read a state pushed by l_push_rng_state from the string at idx (raises if malformed).
 void l_check_rng_state(lua_State *L, int idx, uint64_t s[4]);
+/// Push n doubles as one string of exact hexadecimal floats (the form engine states save).
+void l_push_doubles(lua_State *L, const double *x, int n);
+/// Read the doubles of a string pushed by l_push_doubles at idx into a buffer left on the
+/// stack top (as l_checkvector); *n is how many there were.
+double *l_check_doubles(lua_State *L, int idx, int *n);
 /// Optional integer field of the table at idx, or def.
 lua_Integer l_optfield_int(lua_State *L, int idx, const char *key, lua_Integer def);
 /// Optional number field of the table at idx, or def.
