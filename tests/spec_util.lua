@@ -15,4 +15,12 @@ function M.cleanup(path)
   end
 end
 
+--- hpo.study(def) with the fields of extra (may be nil) added or replaced.
+function M.study(def, extra)
+  for k, v in pairs(extra or {}) do
+    def[k] = v
+  end
+  return require('hpo').study(def)
+end
+
 return M

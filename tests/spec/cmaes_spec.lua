@@ -2,6 +2,7 @@ local hpo = require('hpo')
 local core = require('hpo.core')
 
 local tmpdb, cleanup = require('spec_util').tmpdb, require('spec_util').cleanup
+local spec_study = require('spec_util').study
 
 local function quad_study(sampler, trials, extra)
   local def = {
@@ -14,10 +15,7 @@ local function quad_study(sampler, trials, extra)
     trials = trials,
     sampler = sampler,
   }
-  for k, v in pairs(extra or {}) do
-    def[k] = v
-  end
-  return hpo.study(def)
+  return spec_study(def, extra)
 end
 
 describe('hpo.core.cmaes', function()

@@ -2,6 +2,7 @@ local hpo = require('hpo')
 local util = require('hpo._util')
 
 local tmpdb, cleanup = require('spec_util').tmpdb, require('spec_util').cleanup
+local spec_study = require('spec_util').study
 
 local function quad_study(extra)
   local def = {
@@ -13,10 +14,7 @@ local function quad_study(extra)
     trials = 30,
     sampler = hpo.random({ seed = 1 }),
   }
-  for k, v in pairs(extra or {}) do
-    def[k] = v
-  end
-  return hpo.study(def)
+  return spec_study(def, extra)
 end
 
 describe('hpo.study', function()

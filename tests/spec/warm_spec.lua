@@ -1,5 +1,6 @@
 local hpo = require('hpo')
 local tmpdb, cleanup = require('spec_util').tmpdb, require('spec_util').cleanup
+local spec_study = require('spec_util').study
 local f = hpo.functions
 
 -- Branin shifted by (dx, dy) (a sibling task), on a space that also has a choice.
@@ -13,10 +14,7 @@ local function task(sampler, trials, extra, dx, sign)
     trials = trials,
     sampler = sampler,
   }
-  for k, v in pairs(extra or {}) do
-    def[k] = v
-  end
-  return hpo.study(def)
+  return spec_study(def, extra)
 end
 
 local function source(n, sign)
