@@ -95,38 +95,16 @@ function Cma:warm_from(study, points)
   self.engine:warm_start(top, 0.1)
 end
 
--- WS-CMA-ES: the best 10% of earlier studies' complete trials that fit this space.
+-- The sampler's own warm_start option: the study-level loader (hpo.warm) for this sampler
+-- alone. Here too few usable trials is an error, as the user named these files for it.
 function Cma:warm(study)
-  local points = {}
-  for _, path in ipairs(self.warm_start) do
-    local store, err = core.open_store(path, true)
-    if not store then
-      util.fail(self.where, 'hpo.cmaes: warm_start: %s', err)
-    end
-    for _, s in ipairs(assert(store:studies())) do
-      for _, t in ipairs(assert(store:trials(s.id))) do
-        local params = t.state == 'COMPLETE' and t.value and util.json_decode(t.params)
-        local checked = params and study.space:check_params(params)
-        if checked then
-          local sign = s.direction == 'maximize' and -1 or 1
-          points[#points + 1] = { f = sign * t.value, x = self:coords(study.space, checked) }
-        end
-      end
-    end
-    store:close()
-  end
+  local warm = require('hpo.warm')
+  local points, notes = warm.load(study.space, warm.sources(self.warm_start, self.where))
   if #points < 2 then
-    util.fail(self.where, 'hpo.cmaes: warm_start found %d usable trials; it needs at least 2',
-      #points)
+    util.fail(self.where, 'hpo.cmaes: warm_start found %d usable trials; it needs at least 2%s',
+      #points, notes[1] and (' (' .. notes[1] .. ')') or '')
   end
-  table.sort(points, function(a, b)
-    return a.f < b.f
-  end)
-  local top = {}
-  for i = 1, math.max(2, math.ceil(0.1 * #points)) do
-    top[i] = points[i].x
-  end
-  self.engine:warm_start(top, 0.1)
+  self:warm_from(study, points)
 end
 
 function Cma:setup(study, state)
