@@ -1,0 +1,334 @@
+#include "gp.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lbfgsb.h"
+#include "status.h"
+
+#define NOISE_FLOOR 1e-6
+
+struct Gp {
+  int dim, n, cap;
+  int *is_cat;
+  GpOptions o;
+  double *theta;   // dim + 2
+  double *X, *y;   // data (n x dim) and standardised outputs
+  double ymean, ystd;
+  double *L, *alpha, *W;  // factor, K^-1 y, gradient workspace (cap x cap)
+  double jitter;
+  int ready;
+};
+
+GpOptions gp_defaults(void) { return (GpOptions){.kernel = GP_MATERN52, .deterministic = 0}; }
+
+void gp_blas_threads(int n) { openblas_set_num_threads(n); }
+
+int gp_dim(const Gp *gp) { return gp->dim; }
+int gp_ntheta(const Gp *gp) { return gp->dim + 2; }
+double *gp_theta(Gp *gp) { return gp->theta; }
+int gp_count(const Gp *gp) { return gp->n; }
+double gp_jitter(const Gp *gp) { return gp->jitter; }
+
+void gp_theta_default(Gp *gp) {
+  for (int i = 0; i < gp->dim; i++) gp->theta[i] = 0;
+  gp->theta[gp->dim] = 0;
+  gp->theta[gp->dim + 1] = log(1e-2 - NOISE_FLOOR);
+}
+
+int gp_new(Gp **out, int dim, const int *is_cat, const GpOptions *opt) {
+  *out = NULL;
+  if (dim < 1) return HPO_EINVAL;
+  Gp *gp = calloc(1, sizeof *gp);
+  if (!gp) return HPO_ENOMEM;
+  gp->dim = dim;
+  gp->o = opt ? *opt : gp_defaults();
+  gp->is_cat = calloc((size_t)dim, sizeof(int));
+  gp->theta = calloc((size_t)dim + 2, sizeof(double));
+  if (!gp->is_cat || !gp->theta) {
+    gp_free(gp);
+    return HPO_ENOMEM;
+  }
+  if (is_cat) memcpy(gp->is_cat, is_cat, sizeof(int) * (size_t)dim);
+  gp_theta_default(gp);
+  *out = gp;
+  return HPO_OK;
+}
+
+void gp_free(Gp *gp) {
+  if (!gp) return;
+  free(gp->is_cat);
+  free(gp->theta);
+  free(gp->X);
+  free(gp->y);
+  free(gp->L);
+  free(gp->alpha);
+  free(gp->W);
+  free(gp);
+}
+
+static int reserve(Gp *gp, int n) {
+  if (n <= gp->cap) return HPO_OK;
+  int cap = n > 2 * gp->cap ? n : 2 * gp->cap;
+  size_t c = (size_t)cap;
+  double *X = realloc(gp->X, sizeof(double) * c * (size_t)gp->dim);
+  if (X) gp->X = X;
+  double *y = realloc(gp->y, sizeof(double) * c);
+  if (y) gp->y = y;
+  double *a = realloc(gp->alpha, sizeof(double) * c);
+  if (a) gp->alpha = a;
+  free(gp->L);
+  free(gp->W);
+  gp->L = malloc(sizeof(double) * c * c);
+  gp->W = malloc(sizeof(double) * c * c);
+  if (!X || !y || !a || !gp->L || !gp->W) {
+    gp->cap = 0;
+    return HPO_ENOMEM;
+  }
+  gp->cap = cap;
+  return HPO_OK;
+}
+
+// Squared distance along dimension i (Hamming for categoricals; NaN = inactive).
+static inline double dist2(const Gp *gp, int i, double a, double b) {
+  int na = isnan(a), nb = isnan(b);
+  if (na || nb) return na && nb ? 0 : 1;
+  if (gp->is_cat[i]) return a == b ? 0 : 1;
+  return (a - b) * (a - b);
+}
+
+static inline double r2_of(const Gp *gp, const double *rho, const double *a, const double *b) {
+  double r2 = 0;
+  for (int i = 0; i < gp->dim; i++) r2 += rho[i] * dist2(gp, i, a[i], b[i]);
+  return r2;
+}
+
+// Kernel profile M(r2) and dM/dr2.
+static inline double profile(const Gp *gp, double r2, double *dm) {
+  if (gp->o.kernel == GP_RBF) {
+    double e = exp(-0.5 * r2);
+    if (dm) *dm = -0.5 * e;
+    return e;
+  }
+  double r = sqrt(5 * r2), e = exp(-r);
+  if (dm) *dm = -(5.0 / 6.0) * (1 + r) * e;
+  return e * (r * r / 3 + r + 1);
+}
+
+static double noise_of(const Gp *gp, const double *theta) {
+  return gp->o.deterministic ? NOISE_FLOOR : NOISE_FLOOR + exp(theta[gp->dim + 1]);
+}
+
+// K (lower triangle) into gp->L at theta, plus extra diagonal jitter.
+static void build_k(Gp *gp, const double *theta, const double *rho, double jitter) {
+  int n = gp->n, d = gp->dim;
+  double s = exp(theta[d]), sn2 = noise_of(gp, theta);
+  for (int i = 0; i < n; i++) {
+    const double *xi = gp->X + (size_t)i * d;
+    for (int j = 0; j < i; j++)
+      gp->L[(size_t)i * n + j] = s * profile(gp, r2_of(gp, rho, xi, gp->X + (size_t)j * d), NULL);
+    gp->L[(size_t)i * n + i] = s + sn2 + jitter;
+  }
+}
+
+static void rho_of(const Gp *gp, const double *theta, double *rho) {
+  for (int i = 0; i < gp->dim; i++) rho[i] = exp(theta[i]);
+}
+
+// Factorise K at theta into L (row-major lower, leading dimension n) and alpha.
+static int factorise(Gp *gp, const double *theta, double jitter) {
+  int n = gp->n;
+  double rho[gp->dim];
+  rho_of(gp, theta, rho);
+  build_k(gp, theta, rho, jitter);
+  if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', n, gp->L, n) != 0) return HPO_EINVAL;
+  memcpy(gp->alpha, gp->y, sizeof(double) * (size_t)n);
+  if (LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', n, 1, gp->L, n, gp->alpha, 1) != 0) return HPO_EINVAL;
+  return HPO_OK;
+}
+
+static double log_prior(const Gp *gp, const double *theta, double *grad) {
+  int d = gp->dim;
+  double lp = 0;
+  for (int i = 0; i < d; i++) {
+    double rho = exp(theta[i]);
+    lp -= 0.1 / rho + 0.1 * rho;
+    if (grad) grad[i] = 0.1 / rho - 0.1 * rho;
+  }
+  double s = exp(theta[d]);
+  lp += theta[d] - s;  // Gamma(2, 1)
+  if (grad) grad[d] = 1 - s;
+  if (!gp->o.deterministic) {
+    double e = exp(theta[d + 1]), sn2 = NOISE_FLOOR + e;
+    lp += 0.1 * log(sn2) - 30 * sn2;  // Gamma(1.1, 30)
+    if (grad) grad[d + 1] = (0.1 / sn2 - 30) * e;
+  } else if (grad) {
+    grad[d + 1] = 0;
+  }
+  return lp;
+}
+
+double gp_neg_log_posterior(Gp *gp, const double *theta, double *grad) {
+  int n = gp->n, d = gp->dim;
+  if (factorise(gp, theta, 0) != HPO_OK) return HUGE_VAL;
+  double mll = 0;
+  for (int i = 0; i < n; i++) mll -= log(gp->L[(size_t)i * n + i]) + 0.5 * gp->y[i] * gp->alpha[i];
+  double nlp = -(mll + log_prior(gp, theta, grad));
+  if (!grad) return nlp;
+  for (int k = 0; k < d + 2; k++) grad[k] = -grad[k];
+  // W = alpha alpha^T - K^-1 (lower triangle); d MLL = 0.5 tr(W dK).
+  double *W = gp->W;
+  memcpy(W, gp->L, sizeof(double) * (size_t)n * n);
+  if (LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'L', n, W, n) != 0) return HUGE_VAL;
+  double rho[d], s = exp(theta[d]), tr = 0, gs = 0;
+  double gr[d];
+  rho_of(gp, theta, rho);
+  memset(gr, 0, sizeof gr);
+  for (int i = 0; i < n; i++) {
+    const double *xi = gp->X + (size_t)i * d;
+    for (int j = 0; j < i; j++) {
+      const double *xj = gp->X + (size_t)j * d;
+      double w = gp->alpha[i] * gp->alpha[j] - W[(size_t)i * n + j];  // off-diagonal: twice
+      double dm, m = profile(gp, r2_of(gp, rho, xi, xj), &dm);
+      gs += 2 * w * s * m;
+      double c = 2 * w * s * dm;
+      for (int k = 0; k < d; k++) gr[k] += c * dist2(gp, k, xi[k], xj[k]);
+    }
+    double w = gp->alpha[i] * gp->alpha[i] - W[(size_t)i * n + i];
+    gs += w * s;
+    tr += w;
+  }
+  for (int k = 0; k < d; k++) grad[k] -= 0.5 * gr[k] * rho[k];
+  grad[d] -= 0.5 * gs;
+  if (!gp->o.deterministic) grad[d + 1] -= 0.5 * tr * exp(theta[d + 1]);
+  return nlp;
+}
+
+double gp_log_marginal(Gp *gp) {
+  int n = gp->n;
+  if (!gp->ready) return NAN;
+  double mll = -0.5 * n * log(2 * M_PI);
+  for (int i = 0; i < n; i++) mll -= log(gp->L[(size_t)i * n + i]) + 0.5 * gp->y[i] * gp->alpha[i];
+  return mll;
+}
+
+static double objective(const double *theta, double *grad, void *ud) {
+  return gp_neg_log_posterior(ud, theta, grad);
+}
+
+// Box for theta: lengthscales 0.01..100 on the unit cube, s 0.01..100, noise up to 1.
+static void bounds(const Gp *gp, double *lo, double *hi) {
+  int d = gp->dim;
+  for (int i = 0; i < d; i++) {
+    lo[i] = log(1e-4);
+    hi[i] = log(1e4);
+  }
+  lo[d] = log(1e-2);
+  hi[d] = log(1e2);
+  lo[d + 1] = log(1e-9);
+  hi[d + 1] = 0;
+}
+
+int gp_fit(Gp *gp, const double *X, const double *y, int n, int optimise, int restarts, Rng *rng) {
+  if (n < 1) return HPO_EINVAL;
+  int st = reserve(gp, n);
+  if (st != HPO_OK) return st;
+  int d = gp->dim, nt = d + 2;
+  gp->n = n;
+  gp->ready = 0;
+  memcpy(gp->X, X, sizeof(double) * (size_t)n * d);
+  double lo = HUGE_VAL, hi = -HUGE_VAL;
+  for (int i = 0; i < n; i++)
+    if (isfinite(y[i])) {
+      lo = fmin(lo, y[i]);
+      hi = fmax(hi, y[i]);
+    }
+  if (!isfinite(lo)) lo = hi = 0;
+  double mean = 0, var = 0;
+  for (int i = 0; i < n; i++) {
+    double v = y[i];
+    gp->y[i] = isfinite(v) ? v : (v > 0 ? hi : lo);  // NaN counts as the worst: +inf side
+    if (isnan(v)) gp->y[i] = hi;
+    mean += gp->y[i];
+  }
+  mean /= n;
+  for (int i = 0; i < n; i++) var += (gp->y[i] - mean) * (gp->y[i] - mean);
+  double sd = sqrt(var / n);
+  gp->ymean = mean;
+  gp->ystd = sd > 1e-10 ? sd : 1e-10;
+  for (int i = 0; i < n; i++) gp->y[i] = (gp->y[i] - mean) / gp->ystd;
+  if (optimise) {
+    double blo[nt], bhi[nt], best[nt], x[nt], fbest = HUGE_VAL, fx;
+    bounds(gp, blo, bhi);
+    if (gp->o.deterministic) blo[d + 1] = bhi[d + 1] = gp->theta[d + 1];
+    LbfgsOptions lo_ = lbfgsb_defaults();
+    lo_.max_iter = 50;
+    lo_.pgtol = 1e-3;
+    lo_.ftol = 1e-9;
+    memcpy(best, gp->theta, sizeof best);
+    for (int r = 0; r < 2 + restarts; r++) {
+      if (r == 0) {
+        memcpy(x, gp->theta, sizeof x);
+      } else if (r == 1) {
+        double keep = gp->theta[d + 1];
+        gp_theta_default(gp);
+        memcpy(x, gp->theta, sizeof x);
+        if (gp->o.deterministic) x[d + 1] = keep;
+        memcpy(gp->theta, best, sizeof best);
+      } else {
+        if (!rng) break;
+        for (int k = 0; k < nt; k++) x[k] = blo[k] + rng_uniform(rng) * (bhi[k] - blo[k]);
+        // Random lengthscales over the middle of the box, the rest near the defaults.
+        for (int k = 0; k < d; k++) x[k] = log(1e-2) + rng_uniform(rng) * (log(1e2) - log(1e-2));
+        x[d] = rng_normal(rng) * 0.5;
+        if (!gp->o.deterministic) x[d + 1] = log(1e-2) + rng_normal(rng);
+        for (int k = 0; k < nt; k++) x[k] = fmin(fmax(x[k], blo[k]), bhi[k]);
+      }
+      if (lbfgsb_minimize(nt, x, blo, bhi, objective, gp, &lo_, &fx, NULL) == HPO_OK &&
+          fx < fbest) {
+        fbest = fx;
+        memcpy(best, x, sizeof best);
+      }
+    }
+    if (isfinite(fbest)) memcpy(gp->theta, best, sizeof best);
+  }
+  // Jitter ladder: a kernel matrix that is numerically singular still gets a factor.
+  gp->jitter = 0;
+  for (double j = 0; j <= 1e-2; j = j == 0 ? 1e-10 : j * 10) {
+    gp->jitter = j;
+    if (factorise(gp, gp->theta, j) == HPO_OK) {
+      gp->ready = 1;
+      return HPO_OK;
+    }
+  }
+  return HPO_EINVAL;
+}
+
+int gp_predict(Gp *gp, const double *Xs, int m, double *mean, double *var) {
+  if (!gp->ready) return HPO_ERANGE;
+  int n = gp->n, d = gp->dim;
+  double *K = calloc((size_t)n * (size_t)m, sizeof(double));  // zeroed: gcc sees reads via cblas
+  if (!K) return HPO_ENOMEM;
+  double rho[d], s = exp(gp->theta[d]);
+  rho_of(gp, gp->theta, rho);
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < m; j++)
+      K[(size_t)i * m + j] =
+          s * profile(gp, r2_of(gp, rho, gp->X + (size_t)i * d, Xs + (size_t)j * d), NULL);
+  cblas_dgemv(CblasRowMajor, CblasTrans, n, m, 1.0, K, m, gp->alpha, 1, 0.0, mean, 1);
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, n, m, 1.0, gp->L,
+              n, K, m);
+  for (int j = 0; j < m; j++) var[j] = 0;
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < m; j++) var[j] += K[(size_t)i * m + j] * K[(size_t)i * m + j];
+  for (int j = 0; j < m; j++) {
+    double v = s - var[j];
+    var[j] = (v > 0 ? v : 0) * gp->ystd * gp->ystd;
+    mean[j] = mean[j] * gp->ystd + gp->ymean;
+  }
+  free(K);
+  return HPO_OK;
+}

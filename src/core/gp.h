@@ -1,0 +1,59 @@
+/// Gaussian-process regression for Bayesian optimisation (REFERENCE.md section 2).
+///
+/// Inputs are encoded points (space.h): numeric coordinates in [0, 1], categorical ones as
+/// indices (Hamming distance: a squared difference of 1 when they differ), NaN for an
+/// inactive conditional parameter (0 from another NaN, 1 from any value). Outputs are
+/// standardised inside the model; predictions come back in the caller's units.
+///
+/// Kernel k(x, x') = s M(r2), r2 = sum_i rho_i d_i(x, x')^2, with M the Matern 5/2 (default)
+/// or squared-exponential profile, plus noise sn2 = 1e-6 + exp(raw) on the diagonal. The
+/// hyperparameters theta = (log rho_1..d, log s, raw) are fitted by maximum a posteriori
+/// (log marginal likelihood plus the priors of REFERENCE.md) with lbfgsb.h and analytic
+/// gradients, warm-started from the previous fit.
+#ifndef HPO_CORE_GP_H
+#define HPO_CORE_GP_H
+
+#include "rng.h"
+
+typedef struct Gp Gp;
+
+typedef enum { GP_MATERN52 = 0, GP_RBF = 1 } GpKernel;
+
+typedef struct {
+  GpKernel kernel;    ///< GP_MATERN52
+  int deterministic;  ///< 1: noise fixed at 1e-6 (outputs are exact)
+} GpOptions;
+
+GpOptions gp_defaults(void);
+/// A model over dim inputs; is_cat[i] (may be NULL) marks categorical ones. Returns a status.
+int gp_new(Gp **out, int dim, const int *is_cat, const GpOptions *opt);
+void gp_free(Gp *gp);
+int gp_dim(const Gp *gp);
+/// Number of hyperparameters (dim + 2) and a pointer to them (read or set before a fit).
+int gp_ntheta(const Gp *gp);
+double *gp_theta(Gp *gp);
+/// Reset theta to the defaults (all rho = 1, s = 1, noise 1e-2).
+void gp_theta_default(Gp *gp);
+
+/// Set the data (n x dim row-major X, n outputs; non-finite outputs are clipped to the
+/// finite range) and, when `optimise`, fit theta: from the current theta, then from the
+/// defaults and `restarts` random points drawn with rng (may be NULL when restarts = 0);
+/// the best posterior wins. Then factorise for predictions. Returns a status.
+int gp_fit(Gp *gp, const double *X, const double *y, int n, int optimise, int restarts, Rng *rng);
+/// Number of points in the model.
+int gp_count(const Gp *gp);
+/// Posterior mean and variance (of the latent function, without noise) at m points.
+int gp_predict(Gp *gp, const double *Xs, int m, double *mean, double *var);
+/// Negative log posterior of theta (minus log marginal likelihood minus log prior, standardised
+/// outputs, constants dropped) and its gradient (may be NULL), on the data of the last fit.
+double gp_neg_log_posterior(Gp *gp, const double *theta, double *grad);
+/// Log marginal likelihood of the standardised outputs at the current theta, with the
+/// constant -n/2 log(2 pi) included (for comparison with other implementations).
+double gp_log_marginal(Gp *gp);
+/// Jitter added to the diagonal by the last factorisation (0 when none was needed).
+double gp_jitter(const Gp *gp);
+
+/// Use one BLAS thread (REFERENCE.md section 2: trials compete for the cores).
+void gp_blas_threads(int n);
+
+#endif
