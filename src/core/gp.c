@@ -332,3 +332,62 @@ int gp_predict(Gp *gp, const double *Xs, int m, double *mean, double *var) {
   free(K);
   return HPO_OK;
 }
+
+int gp_predict_grad(Gp *gp, const double *x, double *mu, double *var, double *dmu, double *dvar) {
+  if (!gp->ready) return HPO_ERANGE;
+  int n = gp->n, d = gp->dim;
+  double *k = malloc(sizeof(double) * (size_t)n * (size_t)(2 + d));
+  if (!k) return HPO_ENOMEM;
+  double *w = k + n, *dk = w + n;  // dk: n x d
+  double rho[d], s = exp(gp->theta[d]);
+  rho_of(gp, gp->theta, rho);
+  for (int i = 0; i < n; i++) {
+    const double *xi = gp->X + (size_t)i * d;
+    double dm, m = profile(gp, r2_of(gp, rho, x, xi), &dm);
+    k[i] = s * m;
+    for (int j = 0; j < d; j++)
+      dk[(size_t)i * d + j] =
+          gp->is_cat[j] || isnan(xi[j]) || isnan(x[j]) ? 0 : s * dm * rho[j] * 2 * (x[j] - xi[j]);
+  }
+  double m0 = cblas_ddot(n, k, 1, gp->alpha, 1);
+  memcpy(w, k, sizeof(double) * (size_t)n);
+  cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, n, gp->L, n, w, 1);
+  double v0 = s - cblas_ddot(n, w, 1, w, 1);
+  cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, n, gp->L, n, w, 1);
+  double sd = gp->ystd;
+  *mu = m0 * sd + gp->ymean;
+  *var = (v0 > 0 ? v0 : 0) * sd * sd;
+  if (dmu) cblas_dgemv(CblasRowMajor, CblasTrans, n, d, sd, dk, d, gp->alpha, 1, 0.0, dmu, 1);
+  if (dvar) cblas_dgemv(CblasRowMajor, CblasTrans, n, d, -2 * sd * sd, dk, d, w, 1, 0.0, dvar, 1);
+  free(k);
+  return HPO_OK;
+}
+
+int gp_predict_cov(Gp *gp, const double *Xs, int m, double *mean, double *cov) {
+  if (!gp->ready) return HPO_ERANGE;
+  int n = gp->n, d = gp->dim;
+  double *K = calloc((size_t)n * (size_t)m, sizeof(double));
+  if (!K) return HPO_ENOMEM;
+  double rho[d], s = exp(gp->theta[d]), sd2 = gp->ystd * gp->ystd;
+  rho_of(gp, gp->theta, rho);
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < m; j++)
+      K[(size_t)i * m + j] =
+          s * profile(gp, r2_of(gp, rho, gp->X + (size_t)i * d, Xs + (size_t)j * d), NULL);
+  cblas_dgemv(CblasRowMajor, CblasTrans, n, m, gp->ystd, K, m, gp->alpha, 1, 0.0, mean, 1);
+  for (int j = 0; j < m; j++) mean[j] += gp->ymean;
+  cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, n, m, 1.0, gp->L,
+              n, K, m);
+  for (int a = 0; a < m; a++)
+    for (int b = 0; b <= a; b++)
+      cov[(size_t)a * m + b] = s * profile(gp, r2_of(gp, rho, Xs + (size_t)a * d, Xs + (size_t)b * d), NULL);
+  // cov = Kss - V^T V (lower triangle), then mirrored and scaled to the caller's units.
+  cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, m, n, -1.0, K, m, 1.0, cov, m);
+  for (int a = 0; a < m; a++)
+    for (int b = 0; b <= a; b++) {
+      cov[(size_t)a * m + b] *= sd2;
+      cov[(size_t)b * m + a] = cov[(size_t)a * m + b];
+    }
+  free(K);
+  return HPO_OK;
+}

@@ -44,6 +44,12 @@ int gp_fit(Gp *gp, const double *X, const double *y, int n, int optimise, int re
 int gp_count(const Gp *gp);
 /// Posterior mean and variance (of the latent function, without noise) at m points.
 int gp_predict(Gp *gp, const double *Xs, int m, double *mean, double *var);
+/// Mean and variance at one point x, with their gradients over x (numeric coordinates only;
+/// categorical ones get 0), in the caller's units. dmu/dvar may be NULL.
+int gp_predict_grad(Gp *gp, const double *x, double *mu, double *var, double *dmu, double *dvar);
+/// Posterior mean (m) and joint covariance (m x m, row-major) at m points, for Thompson
+/// sampling.
+int gp_predict_cov(Gp *gp, const double *Xs, int m, double *mean, double *cov);
 /// Negative log posterior of theta (minus log marginal likelihood minus log prior, standardised
 /// outputs, constants dropped) and its gradient (may be NULL), on the data of the last fit.
 double gp_neg_log_posterior(Gp *gp, const double *theta, double *grad);

@@ -1,0 +1,403 @@
+#include "bo.h"
+
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acq.h"
+#include "lbfgsb.h"
+#include "qmc.h"
+#include "rng.h"
+#include "status.h"
+
+struct Bo {
+  int dim, n, cap;
+  SpaceDim *dims;
+  BoOptions o;
+  Rng rng;
+  QmcSobol *startup;
+  Gp *gp;
+  double *X, *y;
+  int fitted_n;   // observations at the last hyperparameter fit (-1: none)
+  int restart_n;
+  int *cont;      // indices of continuous coordinates
+  int ncont;
+  double f0;      // best fitted value (maximised: -y)
+  double sqrt_beta;
+};
+
+BoOptions bo_defaults(void) {
+  return (BoOptions){.startup = 10, .acq = BO_LOGEI, .beta = 2, .kernel = GP_MATERN52,
+                     .candidates = 2048, .local_starts = 5, .believer = 1};
+}
+
+int bo_new(Bo **out, int dim, const SpaceDim *dims, const BoOptions *opt) {
+  *out = NULL;
+  if (dim < 1 || dim > qmc_max_dim()) return HPO_EINVAL;
+  Bo *b = calloc(1, sizeof *b);
+  if (!b) return HPO_ENOMEM;
+  b->dim = dim;
+  b->o = opt ? *opt : bo_defaults();
+  if (b->o.candidates < 1) b->o.candidates = 1;
+  b->fitted_n = -1;
+  rng_seed(&b->rng, b->o.seed);
+  b->dims = malloc(sizeof(SpaceDim) * (size_t)dim);
+  b->cont = malloc(sizeof(int) * (size_t)dim);
+  int *cat = calloc((size_t)dim, sizeof(int));
+  QmcOptions qo = qmc_defaults();
+  qo.seed = b->o.seed;
+  int st = HPO_ENOMEM;
+  if (b->dims && b->cont && cat) {
+    memcpy(b->dims, dims, sizeof(SpaceDim) * (size_t)dim);
+    for (int j = 0; j < dim; j++) {
+      cat[j] = dims[j].kind == DIM_CATEGORICAL;
+      if (space_cardinality(&dims[j]) == 0) b->cont[b->ncont++] = j;
+    }
+    GpOptions go = gp_defaults();
+    go.kernel = b->o.kernel;
+    go.deterministic = b->o.deterministic;
+    st = gp_new(&b->gp, dim, cat, &go);
+    if (st == HPO_OK) st = qmc_new(&b->startup, dim, &qo);
+  }
+  free(cat);
+  if (st != HPO_OK) {
+    bo_free(b);
+    return st;
+  }
+  *out = b;
+  return HPO_OK;
+}
+
+void bo_free(Bo *b) {
+  if (!b) return;
+  gp_free(b->gp);
+  qmc_free(b->startup);
+  free(b->dims);
+  free(b->cont);
+  free(b->X);
+  free(b->y);
+  free(b);
+}
+
+int bo_count(const Bo *b) { return b->n; }
+Gp *bo_model(Bo *b) { return b->fitted_n >= 0 ? b->gp : NULL; }
+
+static int reserve(Bo *b, int n) {
+  if (n <= b->cap) return HPO_OK;
+  int cap = n > 2 * b->cap ? n : 2 * b->cap;
+  double *X = realloc(b->X, sizeof(double) * (size_t)cap * (size_t)b->dim);
+  if (!X) return HPO_ENOMEM;
+  b->X = X;
+  double *y = realloc(b->y, sizeof(double) * (size_t)cap);
+  if (!y) return HPO_ENOMEM;
+  b->y = y;
+  b->cap = cap;
+  return HPO_OK;
+}
+
+int bo_tell(Bo *b, const double *x, double y) {
+  int st = reserve(b, b->n + 1);
+  if (st != HPO_OK) return st;
+  memcpy(b->X + (size_t)b->n * b->dim, x, sizeof(double) * (size_t)b->dim);
+  b->y[b->n++] = isnan(y) ? -HUGE_VAL : -y;  // the GP maximises
+  return HPO_OK;
+}
+
+// A unit-cube point onto the space: discrete coordinates to their values' codes.
+static void snap(const Bo *b, double *x) {
+  for (int j = 0; j < b->dim; j++) {
+    const SpaceDim *d = &b->dims[j];
+    if (d->kind == DIM_CATEGORICAL)
+      x[j] = space_from_unit(d, fmin(fmax(x[j], 0), 0.999999999));
+    else if (space_cardinality(d) > 0)
+      x[j] = space_encode(d, space_decode(d, x[j]));
+  }
+}
+
+typedef struct {
+  Bo *b;
+  double *x;      // the full point; L-BFGS moves the continuous coordinates
+  double *g;      // full gradient scratch (2 x dim)
+} AcqCtx;
+
+// Acquisition (larger is better) at x and, if grad, its gradient over all coordinates.
+static double acq_at(Bo *b, const double *x, double *grad, double *scratch) {
+  double mu, var;
+  double *dmu = grad ? scratch : NULL, *dvar = grad ? scratch + b->dim : NULL;
+  if (gp_predict_grad(b->gp, x, &mu, &var, dmu, dvar) != HPO_OK) return -HUGE_VAL;
+  double sig = sqrt(fmax(var, 1e-20));
+  double a, dadm, dads;
+  switch (b->o.acq) {
+    case BO_LOGPI: {
+      double z = (mu - b->f0) / sig;
+      a = acq_log_ndtr(z);
+      double r = exp(-0.5 * z * z - 0.91893853320467274 - a);
+      dadm = r / sig;
+      dads = -r * z / sig;
+      break;
+    }
+    case BO_UCB:
+      a = mu + b->sqrt_beta * sig;
+      dadm = 1;
+      dads = b->sqrt_beta;
+      break;
+    default: {
+      double z = (mu - b->f0) / sig;
+      a = acq_log_h(z) + log(sig);
+      double dh = acq_dlog_h(z);
+      dadm = dh / sig;
+      dads = -dh * z / sig + 1 / sig;
+    }
+  }
+  if (grad)
+    for (int j = 0; j < b->dim; j++) grad[j] = dadm * dmu[j] + dads * dvar[j] / (2 * sig);
+  return a;
+}
+
+static double neg_acq_cont(const double *xc, double *gc, void *ud) {
+  AcqCtx *c = ud;
+  Bo *b = c->b;
+  for (int k = 0; k < b->ncont; k++) c->x[b->cont[k]] = xc[k];
+  double *full = c->g, *scr = c->g + b->dim;
+  double a = acq_at(b, c->x, full, scr);
+  for (int k = 0; k < b->ncont; k++) gc[k] = -full[b->cont[k]];
+  return -a;
+}
+
+// Local search from x (in place): L-BFGS-B on the continuous coordinates, then each
+// discrete coordinate's values (all if <= 16, else neighbours and a few random), until no gain.
+static double refine(Bo *b, double *x, double *work) {
+  int dim = b->dim;
+  double *scr = work, *xc = work + 3 * dim, *lo = xc + dim, *hi = lo + dim, *t = hi + dim;
+  double best = acq_at(b, x, NULL, NULL);
+  for (int k = 0; k < b->ncont; k++) {
+    lo[k] = 0;
+    hi[k] = 1;
+  }
+  LbfgsOptions lo_ = lbfgsb_defaults();
+  lo_.max_iter = 30;
+  lo_.pgtol = 1e-6;
+  for (int round = 0; round < 3; round++) {
+    double start = best;
+    if (b->ncont > 0) {
+      memcpy(t, x, sizeof(double) * (size_t)dim);
+      AcqCtx c = {b, t, scr};
+      for (int k = 0; k < b->ncont; k++) xc[k] = x[b->cont[k]];
+      double f;
+      if (lbfgsb_minimize(b->ncont, xc, lo, hi, neg_acq_cont, &c, &lo_, &f, NULL) == HPO_OK &&
+          -f > best) {
+        best = -f;
+        for (int k = 0; k < b->ncont; k++) x[b->cont[k]] = xc[k];
+      }
+    }
+    for (int j = 0; j < dim; j++) {
+      const SpaceDim *d = &b->dims[j];
+      uint64_t card = space_cardinality(d);
+      if (card == 0 || card == 1) continue;
+      memcpy(t, x, sizeof(double) * (size_t)dim);
+      int ntry = card <= 16 ? (int)card : 12;
+      long cur = d->kind == DIM_CATEGORICAL ? (long)x[j] : 0;
+      if (d->kind != DIM_CATEGORICAL) {  // index of the current value on the grid
+        double u = space_decode(d, x[j]);
+        cur = d->kind == DIM_ORDINAL ? (long)u : lround((u - d->lo) / (d->step > 0 ? d->step : 1));
+      }
+      for (int q = 0; q < ntry; q++) {
+        long k;
+        if (card <= 16) {
+          k = q;
+        } else {
+          static const int off[8] = {-1, 1, -2, 2, -4, 4, -8, 8};
+          k = q < 8 ? cur + off[q] : (long)rng_below(&b->rng, card);
+          if (k < 0 || k >= (long)card) continue;
+        }
+        if (k == cur) continue;
+        t[j] = d->kind == DIM_CATEGORICAL ? (double)k : space_grid_point(d, 0, (uint64_t)k);
+        double a = acq_at(b, t, NULL, NULL);
+        if (a > best) {
+          best = a;
+          x[j] = t[j];
+          cur = k;
+        }
+      }
+    }
+    if (!(best > start + 1e-9 * fabs(start))) break;
+  }
+  return best;
+}
+
+static int fit(Bo *b) {
+  if (b->fitted_n == b->n) return HPO_OK;
+  int restarts = 0;
+  if (b->restart_n == 0 || b->n >= 2 * b->restart_n) {
+    restarts = 2;
+    b->restart_n = b->n;
+  }
+  int st = gp_fit(b->gp, b->X, b->y, b->n, 1, restarts, &b->rng);
+  if (st == HPO_OK) b->fitted_n = b->n;
+  return st;
+}
+
+static int thompson(Bo *b, double *x) {
+  int dim = b->dim, m = b->o.candidates < 512 ? b->o.candidates : 512;
+  double *C = malloc(sizeof(double) * ((size_t)m * dim + (size_t)m * m + 2 * (size_t)m));
+  if (!C) return HPO_ENOMEM;
+  double *cov = C + (size_t)m * dim, *mean = cov + (size_t)m * m, *z = mean + m;
+  QmcSobol *q;
+  QmcOptions qo = qmc_defaults();
+  qo.seed = rng_next(&b->rng);
+  int st = qmc_new(&q, dim, &qo);
+  if (st != HPO_OK) {
+    free(C);
+    return st;
+  }
+  // Three quarters space-filling, one quarter near the best observations.
+  int best = 0;
+  for (int i = 1; i < b->n; i++)
+    if (b->y[i] > b->y[best]) best = i;
+  for (int i = 0; i < m; i++) {
+    double *c = C + (size_t)i * dim;
+    qmc_next(q, c);
+    if (i >= m - m / 4)
+      for (int j = 0; j < dim; j++) {
+        double v = b->X[(size_t)best * dim + j];
+        if (!isnan(v)) c[j] = b->dims[j].kind == DIM_CATEGORICAL
+                                  ? (rng_uniform(&b->rng) < 0.8 ? (v + 0.5) / b->dims[j].n : c[j])
+                                  : v + 0.05 * rng_normal(&b->rng);
+      }
+    snap(b, c);
+  }
+  qmc_free(q);
+  st = gp_predict_cov(b->gp, C, m, mean, cov);
+  if (st == HPO_OK) {
+    double jit = 1e-10;
+    for (int i = 0; i < m; i++) jit = fmax(jit, 1e-9 * cov[(size_t)i * m + i]);
+    for (; jit < 1; jit *= 10) {
+      for (int i = 0; i < m; i++) cov[(size_t)i * m + i] += jit;
+      if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', m, cov, m) == 0) break;
+      st = gp_predict_cov(b->gp, C, m, mean, cov);
+    }
+    for (int i = 0; i < m; i++) z[i] = rng_normal(&b->rng);
+    int arg = 0;
+    double fbest = -HUGE_VAL;
+    for (int i = 0; i < m; i++) {
+      double f = mean[i];
+      for (int k = 0; k <= i; k++) f += cov[(size_t)i * m + k] * z[k];
+      if (f > fbest) {
+        fbest = f;
+        arg = i;
+      }
+    }
+    memcpy(x, C + (size_t)arg * dim, sizeof(double) * (size_t)dim);
+  }
+  free(C);
+  return st;
+}
+
+int bo_ask(Bo *b, const double *pending, int npending, double *x) {
+  int dim = b->dim;
+  if (b->n < b->o.startup || b->n < 2) {
+    int st = qmc_next(b->startup, x);
+    if (st != HPO_OK) return st;
+    snap(b, x);
+    return HPO_OK;
+  }
+  int st = fit(b);
+  if (st != HPO_OK) return st;
+  b->f0 = -HUGE_VAL;
+  int inc = 0;
+  for (int i = 0; i < b->n; i++)
+    if (b->y[i] > b->f0) {
+      b->f0 = b->y[i];
+      inc = i;
+    }
+  if (npending > 0) {  // fantasies: the model conditioned on the pending points, same theta
+    st = reserve(b, b->n + npending);
+    if (st != HPO_OK) return st;
+    double *fy = b->y + b->n, *fx = b->X + (size_t)b->n * dim;
+    memcpy(fx, pending, sizeof(double) * (size_t)npending * dim);
+    for (int i = 0; i < npending; i++) {
+      double v = b->f0;
+      if (b->o.believer) gp_predict(b->gp, fx + (size_t)i * dim, 1, &fy[i], &v), v = fy[i];
+      fy[i] = v;
+    }
+    st = gp_fit(b->gp, b->X, b->y, b->n + npending, 0, 0, NULL);
+    b->fitted_n = -2;  // the next ask refits on the real data
+    if (st != HPO_OK) return st;
+  }
+  double t = (double)b->n;
+  b->sqrt_beta = sqrt(b->o.beta > 0 ? b->o.beta
+                                    : 2 * log(dim * t * t * M_PI * M_PI / (6 * 0.1)));
+  if (b->o.acq == BO_TS) return thompson(b, x);
+  int m = b->o.candidates, ns = b->o.local_starts;
+  double *C = malloc(sizeof(double) * ((size_t)m * (dim + 2) + (size_t)(ns + 1) * dim + 7 * (size_t)dim));
+  if (!C) return HPO_ENOMEM;
+  double *mean = C + (size_t)m * dim, *var = mean + m, *starts = var + m;
+  double *work = starts + (size_t)(ns + 1) * dim;
+  QmcSobol *q;
+  QmcOptions qo = qmc_defaults();
+  qo.seed = rng_next(&b->rng);
+  st = qmc_new(&q, dim, &qo);
+  if (st == HPO_OK) {
+    for (int i = 0; i < m; i++) {
+      qmc_next(q, C + (size_t)i * dim);
+      snap(b, C + (size_t)i * dim);
+    }
+    qmc_free(q);
+    st = gp_predict(b->gp, C, m, mean, var);
+  }
+  if (st == HPO_OK) {
+    // Score the screen; keep the best ns (a small insertion list).
+    int top[ns > 0 ? ns : 1];
+    double topv[ns > 0 ? ns : 1];
+    int nt = 0;
+    for (int i = 0; i < m; i++) {
+      double a = acq_at(b, C + (size_t)i * dim, NULL, NULL);
+      if (!isfinite(a)) continue;
+      int p = nt < ns ? nt++ : ns;
+      while (p > 0 && topv[p - 1] < a) {
+        if (p < ns) {
+          top[p] = top[p - 1];
+          topv[p] = topv[p - 1];
+        }
+        p--;
+      }
+      if (p < ns) {
+        top[p] = i;
+        topv[p] = a;
+      }
+    }
+    for (int k = 0; k < nt; k++)
+      memcpy(starts + (size_t)k * dim, C + (size_t)top[k] * dim, sizeof(double) * (size_t)dim);
+    double *incx = starts + (size_t)nt * dim;
+    memcpy(incx, b->X + (size_t)inc * dim, sizeof(double) * (size_t)dim);
+    for (int j = 0; j < dim; j++)  // an inactive coordinate of the incumbent: the screen's best
+      if (isnan(incx[j])) incx[j] = nt > 0 ? starts[j] : 0.5;
+    double best = -HUGE_VAL;
+    for (int k = 0; k <= nt; k++) {
+      double *s = starts + (size_t)k * dim;
+      double a = refine(b, s, work);
+      if (a > best || k == 0) {
+        best = a;
+        memcpy(x, s, sizeof(double) * (size_t)dim);
+      }
+    }
+  }
+  (void)var;
+  free(C);
+  return st;
+}
+
+void bo_get_state(Bo *b, BoState *st, double *theta) {
+  memcpy(st->rng, b->rng.s, sizeof st->rng);
+  st->sobol_index = qmc_index(b->startup);
+  st->restart_n = b->restart_n;
+  memcpy(theta, gp_theta(b->gp), sizeof(double) * (size_t)gp_ntheta(b->gp));
+}
+
+int bo_set_state(Bo *b, const BoState *st, const double *theta) {
+  memcpy(b->rng.s, st->rng, sizeof st->rng);
+  b->restart_n = st->restart_n;
+  memcpy(gp_theta(b->gp), theta, sizeof(double) * (size_t)gp_ntheta(b->gp));
+  return qmc_seek(b->startup, st->sobol_index);
+}

@@ -1,0 +1,51 @@
+/// Gaussian-process Bayesian optimisation over an encoded space (space.h; REFERENCE.md
+/// section 2): Sobol startup, then each ask fits the GP (gp.h) to the observations, adds
+/// pending points as fantasies, and maximises the acquisition (acq.h): scrambled Sobol
+/// screening, then from the best few and the incumbent, L-BFGS-B on the continuous
+/// coordinates alternating with moves over the discrete ones (all values when at most 16).
+#ifndef HPO_CORE_BO_H
+#define HPO_CORE_BO_H
+
+#include <stdint.h>
+
+#include "gp.h"
+#include "space.h"
+
+typedef enum { BO_LOGEI = 0, BO_LOGPI = 1, BO_UCB = 2, BO_TS = 3 } BoAcq;
+
+typedef struct {
+  uint64_t seed;
+  int startup;        ///< Sobol points before the model (10)
+  BoAcq acq;          ///< BO_LOGEI
+  double beta;        ///< UCB's beta (2); <= 0: the GP-UCB schedule
+  GpKernel kernel;    ///< GP_MATERN52
+  int deterministic;  ///< noise fixed at 1e-6 (0)
+  int candidates;     ///< Sobol screening points (2048); Thompson draws on min(this, 512)
+  int local_starts;   ///< local searches from the best screened points (5), plus the incumbent
+  int believer;       ///< pending points at the posterior mean (1) or at the best value (0)
+} BoOptions;
+
+typedef struct Bo Bo;
+
+BoOptions bo_defaults(void);
+int bo_new(Bo **out, int dim, const SpaceDim *dims, const BoOptions *opt);
+void bo_free(Bo *b);
+/// Add a finished observation (value to minimise; non-finite values count as the worst).
+int bo_tell(Bo *b, const double *x, double y);
+int bo_count(const Bo *b);
+/// Propose x; pending holds npending encoded points still being evaluated.
+int bo_ask(Bo *b, const double *pending, int npending, double *x);
+/// The model of the last ask (NULL before the first model-based ask).
+Gp *bo_model(Bo *b);
+
+/// State for an exact resume: random state, Sobol position, fit bookkeeping and the
+/// hyperparameters (gp_ntheta values).
+typedef struct {
+  uint64_t rng[4];
+  uint64_t sobol_index;
+  int restart_n;  ///< n at the last fit with random restarts
+} BoState;
+void bo_get_state(Bo *b, BoState *st, double *theta);
+int bo_set_state(Bo *b, const BoState *st, const double *theta);
+
+#endif
