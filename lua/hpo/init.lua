@@ -22,6 +22,7 @@ M.random = sampler.random
 M.qmc = sampler.qmc
 M.grid = sampler.grid
 M.tpe = require('hpo.tpe').tpe
+M.gp = require('hpo.gp').gp
 M.cmaes = require('hpo.cmaes').cmaes
 M.reinforce = require('hpo.reinforce').reinforce
 

@@ -2,11 +2,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/bo.h"
 #include "../core/gp.h"
 #include "../core/status.h"
+#include "l_space.h"
 #include "l_util.h"
 
 #define GP_MT "hpo.Gp"
+#define BO_MT "hpo.GpBo"
 
 typedef struct {
   Gp *gp;
@@ -121,7 +124,128 @@ static int l_gp_close(lua_State *L) {
   return 0;
 }
 
+// ---- the GP-BO engine behind hpo.gp() ----
+
+typedef struct {
+  Bo *b;
+  int dim;
+} LBo;
+
+static LBo *check_bo(lua_State *L) {
+  LBo *lb = luaL_checkudata(L, 1, BO_MT);
+  if (!lb->b) luaL_error(L, "gp engine is closed");
+  return lb;
+}
+
+/// core.gp(space, {seed, startup, acq = 'logei'|'logpi'|'ucb'|'ts', beta, kernel,
+///   deterministic, candidates, local_starts, pending = 'believer'|'liar'}) -> hpo.GpBo
+static int l_bo_new(lua_State *L) {
+  int n;
+  const SpaceDim *dims = l_space_check(L, 1, &n);
+  BoOptions o = bo_defaults();
+  if (lua_istable(L, 2)) {
+    static const char *const acqs[] = {"logei", "logpi", "ucb", "ts", NULL};
+    static const char *const kernels[] = {"matern52", "rbf", NULL};
+    static const char *const pend[] = {"liar", "believer", NULL};
+    o.seed = (uint64_t)l_optfield_int(L, 2, "seed", 0);
+    o.startup = (int)l_optfield_int(L, 2, "startup", o.startup);
+    o.beta = l_optfield_num(L, 2, "beta", o.beta);
+    o.deterministic = l_optfield_bool(L, 2, "deterministic", 0);
+    o.candidates = (int)l_optfield_int(L, 2, "candidates", o.candidates);
+    o.local_starts = (int)l_optfield_int(L, 2, "local_starts", o.local_starts);
+    lua_getfield(L, 2, "acq");
+    if (!lua_isnil(L, -1)) o.acq = (BoAcq)luaL_checkoption(L, -1, NULL, acqs);
+    lua_getfield(L, 2, "kernel");
+    if (!lua_isnil(L, -1)) o.kernel = (GpKernel)luaL_checkoption(L, -1, NULL, kernels);
+    lua_getfield(L, 2, "pending");
+    if (!lua_isnil(L, -1)) o.believer = luaL_checkoption(L, -1, NULL, pend);
+    lua_pop(L, 3);
+  }
+  LBo *lb = lua_newuserdatauv(L, sizeof *lb, 0);
+  lb->b = NULL;
+  lb->dim = n;
+  luaL_setmetatable(L, BO_MT);
+  int st = bo_new(&lb->b, n, dims, &o);
+  if (st != HPO_OK) return l_status_error(L, st, "gp");
+  return 1;
+}
+
+static double *bo_point(lua_State *L, LBo *lb, int idx) {
+  int n;
+  double *x = l_checkvector(L, idx, &n);
+  if (n != lb->dim) luaL_error(L, "point has %d coordinates, the space %d", n, lb->dim);
+  return x;
+}
+
+/// bo:tell(x, value_to_minimise)
+static int l_bo_tell(lua_State *L) {
+  LBo *lb = check_bo(L);
+  int st = bo_tell(lb->b, bo_point(L, lb, 2), luaL_checknumber(L, 3));
+  if (st != HPO_OK) return l_status_error(L, st, "gp:tell");
+  return 0;
+}
+
+/// bo:ask({x, ...} pending | nil) -> x
+static int l_bo_ask(lua_State *L) {
+  LBo *lb = check_bo(L);
+  int np = 0, dim = lb->dim;
+  double *pend = NULL;
+  if (lua_istable(L, 2) && luaL_len(L, 2) > 0) pend = check_rows(L, 2, &dim, &np);
+  double *x = lua_newuserdatauv(L, sizeof(double) * (size_t)lb->dim, 0);
+  int st = bo_ask(lb->b, pend, np, x);
+  if (st != HPO_OK) return l_status_error(L, st, "gp:ask");
+  l_pushvector(L, x, lb->dim);
+  return 1;
+}
+
+static int l_bo_count(lua_State *L) {
+  lua_pushinteger(L, bo_count(check_bo(L)->b));
+  return 1;
+}
+
+/// bo:state() -> rng hex, sobol index, restart n, theta (exact hex floats)
+static int l_bo_state(lua_State *L) {
+  LBo *lb = check_bo(L);
+  BoState st;
+  double theta[lb->dim + 2];
+  bo_get_state(lb->b, &st, theta);
+  l_push_rng_state(L, st.rng);
+  lua_pushinteger(L, (lua_Integer)st.sobol_index);
+  lua_pushinteger(L, st.restart_n);
+  l_push_doubles(L, theta, lb->dim + 2);
+  return 4;
+}
+
+/// bo:restore(rng, sobol_index, restart_n, theta)
+static int l_bo_restore(lua_State *L) {
+  LBo *lb = check_bo(L);
+  BoState st;
+  l_check_rng_state(L, 2, st.rng);
+  st.sobol_index = (uint64_t)luaL_checkinteger(L, 3);
+  st.restart_n = (int)luaL_checkinteger(L, 4);
+  int n;
+  double *theta = l_check_doubles(L, 5, &n);
+  if (n != lb->dim + 2) return luaL_error(L, "gp:restore: %d hyperparameters, expected %d", n, lb->dim + 2);
+  if (bo_set_state(lb->b, &st, theta) != HPO_OK) return luaL_error(L, "gp:restore: bad state");
+  return 0;
+}
+
+static int l_bo_close(lua_State *L) {
+  LBo *lb = luaL_checkudata(L, 1, BO_MT);
+  bo_free(lb->b);
+  lb->b = NULL;
+  return 0;
+}
+
 void l_gp_register(lua_State *L) {
+  static const luaL_Reg bo_methods[] = {
+      {"tell", l_bo_tell},       {"ask", l_bo_ask},     {"count", l_bo_count},
+      {"state", l_bo_state},     {"restore", l_bo_restore}, {"close", l_bo_close},
+      {"__gc", l_bo_close},      {"__close", l_bo_close}, {NULL, NULL},
+  };
+  l_newclass(L, BO_MT, bo_methods);
+  lua_pushcfunction(L, l_bo_new);
+  lua_setfield(L, -2, "gp");
   static const luaL_Reg methods[] = {
       {"predict", l_gp_predict}, {"theta", l_gp_theta}, {"log_marginal", l_gp_log_marginal},
       {"close", l_gp_close},     {"__gc", l_gp_close},  {"__close", l_gp_close},

@@ -49,3 +49,80 @@ describe('hpo.core.gp_fit', function()
     end)
   end)
 end)
+
+local hpo = require('hpo')
+local spec_util = require('spec_util')
+
+local function branin_study(sampler, trials, extra)
+  local def = {
+    name = 'branin',
+    space = { x = hpo.uniform(-5, 10), y = hpo.uniform(0, 15) },
+    objective = function(p)
+      return hpo.functions.branin(p.x, p.y)
+    end,
+    trials = trials,
+    sampler = sampler,
+  }
+  return spec_util.study(def, extra)
+end
+
+describe('hpo.gp', function()
+  it('finds Branin\'s minimum within 40 trials', function()
+    local r = branin_study(hpo.gp({ seed = 3 }), 40):optimize({ quiet = true })
+    assert.is_true(r.best.value - 0.397887 < 0.05, 'best ' .. r.best.value)
+  end)
+
+  it('maximises, and handles integers and categoricals', function()
+    local r = spec_util.study({
+      name = 'mixed', direction = 'maximize', trials = 30, sampler = hpo.gp({ seed = 1 }),
+      space = { x = hpo.uniform(0, 1), n = hpo.int(1, 30), act = hpo.choice({ 'a', 'b', 'c' }) },
+      objective = function(p)
+        return -(p.x - 0.7) ^ 2 - math.abs(p.n - 20) / 30 + (p.act == 'b' and 1 or 0)
+      end,
+    }):optimize({ quiet = true })
+    assert.is_true(r.best.value > 0.95, 'best ' .. r.best.value)
+    assert.are.equal('b', r.best.params.act)
+    assert.is_true(math.abs(r.best.params.n - 20) <= 1)
+  end)
+
+  it('continues the same search after a resume', function()
+    local whole = branin_study(hpo.gp({ seed = 5 }), 18):optimize({ quiet = true })
+    local path = spec_util.tmpdb()
+    branin_study(hpo.gp({ seed = 5 }), 13):optimize({ quiet = true, storage = path })
+    local resumed = branin_study(hpo.gp({ seed = 5 }), 18):optimize({ quiet = true,
+      storage = path })
+    spec_util.cleanup(path)
+    for i = 1, 18 do
+      assert.near(whole.trials[i].params.x, resumed.trials[i].params.x, 1e-9)
+      assert.near(whole.trials[i].params.y, resumed.trials[i].params.y, 1e-9)
+    end
+  end)
+
+  it('spreads the points of running trials (fantasies)', function()
+    local s = branin_study(hpo.gp({ seed = 2, startup = 5 }), 10)
+    s:optimize({ quiet = true })
+    local sampler = s.sampler
+    local running, points = {}, {}
+    for k = 1, 4 do
+      local p = sampler:ask({ space = s.space, running = running })
+      points[k] = p
+      running[k] = { number = 100 + k, params = p }
+    end
+    for a = 1, 4 do
+      for b = 1, a - 1 do
+        local d = math.abs(points[a].x - points[b].x) + math.abs(points[a].y - points[b].y)
+        assert.is_true(d > 1e-3, ('points %d and %d coincide'):format(a, b))
+      end
+    end
+  end)
+
+  it('names a bad option where it is written', function()
+    local ok, err = pcall(hpo.gp, { acq = 'ei' })
+    assert.is_false(ok)
+    assert.matches("gp_spec%.lua:%d+: hpo.gp: acq must be one of 'logei', 'logpi', 'ts', 'ucb', "
+      .. 'got "ei"', tostring(err))
+    ok, err = pcall(hpo.gp, { candidate = 10 })
+    assert.is_false(ok)
+    assert.matches("unknown option 'candidate'", tostring(err))
+  end)
+end)

@@ -1,0 +1,103 @@
+--- hpo.gp(): Gaussian-process Bayesian optimisation (src/core/bo.c, gp.c, acq.c), the most
+--- sample-efficient sampler for expensive trials and budgets up to a few hundred.
+--- Failed and pruned trials are not modelled (as in Optuna's GPSampler); running trials enter
+--- as fantasies so parallel workers get distinct points.
+local core = require('hpo.core')
+local util = require('hpo._util')
+
+local M = {}
+
+local Gp = { name = 'gp' }
+Gp.__index = Gp
+
+local OPTIONS = {
+  seed = 'integer', startup = 'integer', acq = 'string', beta = 'number', kernel = 'string',
+  deterministic = 'boolean', candidates = 'integer', local_starts = 'integer', pending = 'string',
+}
+
+local CHOICES = {
+  acq = { logei = true, logpi = true, ucb = true, ts = true },
+  kernel = { matern52 = true, rbf = true },
+  pending = { believer = true, liar = true },
+}
+
+--- Options: seed, startup (10 Sobol trials first), acq ('logei' (default), 'logpi', 'ucb',
+--- 'ts' for Thompson sampling), beta (UCB's beta, 2; 0 for the GP-UCB schedule), kernel
+--- ('matern52' or 'rbf'), deterministic (false: fit a noise level), candidates (2048 Sobol
+--- points screened per ask), local_starts (5), pending ('believer': running trials at the
+--- posterior mean; 'liar': at the best value so far).
+function M.gp(opts)
+  local where = util.where()
+  opts = util.check_options(where, 'gp', opts, OPTIONS)
+  for key, allowed in pairs(CHOICES) do
+    if opts[key] ~= nil and not allowed[opts[key]] then
+      local names = {}
+      for k in pairs(allowed) do
+        names[#names + 1] = "'" .. k .. "'"
+      end
+      table.sort(names)
+      util.fail(where, 'hpo.gp: %s must be one of %s, got %s', key, table.concat(names, ', '),
+        util.show(opts[key]))
+    end
+  end
+  if (opts.candidates or 2048) < 1 or (opts.startup or 10) < 0 or (opts.local_starts or 5) < 0
+    or (opts.beta or 2) < 0 then
+    util.fail(where, 'hpo.gp: candidates must be >= 1, startup, local_starts and beta >= 0')
+  end
+  local o = { startup = 10, acq = 'logei', beta = 2, kernel = 'matern52', candidates = 2048,
+    local_starts = 5, pending = 'believer', deterministic = false }
+  for k, v in pairs(opts) do
+    o[k] = v
+  end
+  return setmetatable({ opts = o, seed = opts.seed }, Gp)
+end
+
+function Gp:setup(study, state)
+  local seed, rest
+  if type(state) == 'string' then
+    seed, rest = state:match('^(%-?%d+):(.*)$')
+  end
+  self.seed = math.tointeger(seed) or self.seed or math.floor(core.now() * 1e6) ~ core.getpid()
+  local o = {}
+  for k, v in pairs(self.opts) do
+    o[k] = v
+  end
+  o.seed = self.seed
+  self.engine = core.gp(study.space.core, o)
+  if rest then
+    local rng, sobol, restart, theta = rest:match('^(%x+):(%d+):(%d+):(.*)$')
+    if not rng then
+      error('hpo.gp: the stored sampler state is malformed: ' .. rest)
+    end
+    self.engine:restore(rng, math.tointeger(sobol), math.tointeger(restart), theta)
+  end
+  self.sign = study.direction == 'maximize' and -1 or 1
+end
+
+function Gp:tell(study, trial)
+  if trial.state == 'COMPLETE' and trial.value then
+    self.engine:tell(study.space:encode(trial.params), self.sign * trial.value)
+  end
+end
+
+function Gp:ask(study)
+  local pending, list = {}, {}
+  for _, r in pairs(study.running or {}) do
+    list[#list + 1] = r
+  end
+  table.sort(list, function(a, b)
+    return a.number < b.number
+  end)
+  for i, r in ipairs(list) do
+    pending[i] = study.space:encode(r.params)
+  end
+  return (study.space:decode(self.engine:ask(pending)))
+end
+
+-- seed:rng:sobol index:restart n:theta (exact), so a resumed study asks what it would have.
+function Gp:state()
+  local rng, sobol, restart, theta = self.engine:state()
+  return ('%d:%s:%d:%d:%s'):format(self.seed, rng, sobol, restart, theta)
+end
+
+return M
