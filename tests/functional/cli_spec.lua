@@ -246,3 +246,26 @@ return hpo.study({
     assert.is_true(math.abs(best[1].params.x - 1) < 0.05, 'x ' .. best[1].params.x)
   end)
 end)
+
+describe('hpolua examples/gp_branin.lua (GP-BO, two workers)', function()
+  local dir = h.tmpdir()
+  copy_example(dir, 'gp_branin.lua')
+  teardown(function()
+    h.rmdir(dir)
+  end)
+
+  it('reaches Branin\'s minimum with distinct points', function()
+    local r = h.run(dir, { 'gp_branin.lua' })
+    assert.are.equal(0, r.code, r.err)
+    local trials = cjson.decode(h.run(dir, { 'export', 'gp_branin.db', '--format', 'json' }).out)
+    assert.are.equal(40, #trials)
+    local best, seen = math.huge, {}
+    for _, t in ipairs(trials) do
+      best = math.min(best, t.value)
+      local key = ('%.9g %.9g'):format(t.params.x, t.params.y)
+      assert.is_nil(seen[key], 'proposed twice: ' .. key)
+      seen[key] = true
+    end
+    assert.is_true(best - 0.397887 < 0.1, 'best ' .. best)
+  end)
+end)
