@@ -121,11 +121,10 @@ typedef struct {
   double *g;      // full gradient scratch (2 x dim)
 } AcqCtx;
 
-// Acquisition (larger is better) at x and, if grad, its gradient over all coordinates.
-static double acq_at(Bo *b, const double *x, double *grad, double *scratch) {
-  double mu, var;
-  double *dmu = grad ? scratch : NULL, *dvar = grad ? scratch + b->dim : NULL;
-  if (gp_predict_grad(b->gp, x, &mu, &var, dmu, dvar) != HPO_OK) return -HUGE_VAL;
+// Acquisition (larger is better) from the posterior mean and variance at a point and, if
+// grad, its gradient from theirs.
+static double acq_value(const Bo *b, double mu, double var, const double *dmu,
+                        const double *dvar, double *grad) {
   double sig = sqrt(fmax(var, 1e-20));
   double a, dadm, dads;
   switch (b->o.acq) {
@@ -153,6 +152,13 @@ static double acq_at(Bo *b, const double *x, double *grad, double *scratch) {
   if (grad)
     for (int j = 0; j < b->dim; j++) grad[j] = dadm * dmu[j] + dads * dvar[j] / (2 * sig);
   return a;
+}
+
+static double acq_at(Bo *b, const double *x, double *grad, double *scratch) {
+  double mu, var;
+  double *dmu = grad ? scratch : NULL, *dvar = grad ? scratch + b->dim : NULL;
+  if (gp_predict_grad(b->gp, x, &mu, &var, dmu, dvar) != HPO_OK) return -HUGE_VAL;
+  return acq_value(b, mu, var, dmu, dvar, grad);
 }
 
 static double neg_acq_cont(const double *xc, double *gc, void *ud) {
@@ -352,7 +358,7 @@ int bo_ask(Bo *b, const double *pending, int npending, double *x) {
     double topv[ns > 0 ? ns : 1];
     int nt = 0;
     for (int i = 0; i < m; i++) {
-      double a = acq_at(b, C + (size_t)i * dim, NULL, NULL);
+      double a = acq_value(b, mean[i], var[i], NULL, NULL, NULL);
       if (!isfinite(a)) continue;
       int p = nt < ns ? nt++ : ns;
       while (p > 0 && topv[p - 1] < a) {
@@ -383,7 +389,6 @@ int bo_ask(Bo *b, const double *pending, int npending, double *x) {
       }
     }
   }
-  (void)var;
   free(C);
   return st;
 }

@@ -273,6 +273,7 @@ int gp_fit(Gp *gp, const double *X, const double *y, int n, int optimise, int re
       if (r == 0) {
         memcpy(x, gp->theta, sizeof x);
       } else if (r == 1) {
+        if (restarts == 0) continue;  // a warm-started refit: the previous optimum is enough
         double keep = gp->theta[d + 1];
         gp_theta_default(gp);
         memcpy(x, gp->theta, sizeof x);

@@ -101,7 +101,7 @@ describe('hpo.cmaes', function()
   it('starts at x0 and handles bounds by resampling or reflection', function()
     for _, bounds in ipairs({ 'resample', 'reflect' }) do
       local s = hpo.cmaes({ seed = 1, bounds = bounds, x0 = { x = -4, n = 8 } })
-      local r = quad_study(s, 150, { objective = function(p)
+      local r = quad_study(s, 250, { objective = function(p)
         return (p.x - 4.9) ^ 2 + (p.y - 4.9) ^ 2 + math.abs(p.n - 9)  -- optimum on the edge
       end }):optimize({ quiet = true })
       assert.near(-4, r.trials[1].params.x, 3)  -- the first generation around x0
