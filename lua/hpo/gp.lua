@@ -13,6 +13,7 @@ Gp.__index = Gp
 local OPTIONS = {
   seed = 'integer', startup = 'integer', acq = 'string', beta = 'number', kernel = 'string',
   deterministic = 'boolean', candidates = 'integer', local_starts = 'integer', pending = 'string',
+  warp = 'boolean',
 }
 
 local CHOICES = {
@@ -45,7 +46,7 @@ function M.gp(opts)
     util.fail(where, 'hpo.gp: candidates must be >= 1, startup, local_starts and beta >= 0')
   end
   local o = { startup = 10, acq = 'logei', beta = 2, kernel = 'matern52', candidates = 2048,
-    local_starts = 5, pending = 'believer', deterministic = false }
+    local_starts = 5, pending = 'believer', deterministic = false, warp = true }
   for k, v in pairs(opts) do
     o[k] = v
   end

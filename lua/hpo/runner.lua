@@ -631,13 +631,13 @@ local function run_pool(sess, opts)
     elseif ev and ev.type == 'exit' and running[ev.tag] then
       local t = running[ev.tag]
       running[ev.tag], nrunning = nil, nrunning - 1
-      study.running[ev.tag] = nil
       -- Start the next trial before recording this one: its slot is not left idle while
       -- storage and the sampler catch up (the sampler sees it as running, as with any
-      -- parallel trial).
+      -- parallel trial, so it is not proposed again).
       if more and study.parallel > 1 then
         more = refill()
       end
+      study.running[ev.tag] = nil
       if not on_exit(sess, t, ev) then
         stopping = true
         interrupt_all(true)  -- max_failures: the study stops now

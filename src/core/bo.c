@@ -19,6 +19,7 @@ struct Bo {
   QmcSobol *startup;
   Gp *gp;
   double *X, *y;
+  double *w;      // the values the GP sees (warped when o.warp)
   int fitted_n;   // observations at the last hyperparameter fit (-1: none)
   int restart_n;
   int *cont;      // indices of continuous coordinates
@@ -29,7 +30,7 @@ struct Bo {
 
 BoOptions bo_defaults(void) {
   return (BoOptions){.startup = 10, .acq = BO_LOGEI, .beta = 2, .kernel = GP_MATERN52,
-                     .candidates = 2048, .local_starts = 5, .believer = 1};
+                     .candidates = 2048, .local_starts = 5, .believer = 1, .warp = 1};
 }
 
 int bo_new(Bo **out, int dim, const SpaceDim *dims, const BoOptions *opt) {
@@ -77,6 +78,7 @@ void bo_free(Bo *b) {
   free(b->cont);
   free(b->X);
   free(b->y);
+  free(b->w);
   free(b);
 }
 
@@ -92,6 +94,9 @@ static int reserve(Bo *b, int n) {
   double *y = realloc(b->y, sizeof(double) * (size_t)cap);
   if (!y) return HPO_ENOMEM;
   b->y = y;
+  double *w = realloc(b->w, sizeof(double) * (size_t)cap);
+  if (!w) return HPO_ENOMEM;
+  b->w = w;
   b->cap = cap;
   return HPO_OK;
 }
@@ -232,14 +237,54 @@ static double refine(Bo *b, double *x, double *work) {
   return best;
 }
 
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+// The values the GP models: with o.warp, g -> -log1p((gmax - g) / s), s the median distance
+// to the best: monotone, the best stays best, and values far worse than typical are
+// compressed so they do not dominate the fit (Rosenbrock-like objectives).
+static void warp(Bo *b) {
+  int n = b->n;
+  memcpy(b->w, b->y, sizeof(double) * (size_t)n);
+  if (!b->o.warp) return;
+  double gmax = -HUGE_VAL;
+  for (int i = 0; i < n; i++)
+    if (isfinite(b->y[i])) gmax = fmax(gmax, b->y[i]);
+  int k = 0;
+  double *d = b->w;  // distances, sorted in place to find the median, then rebuilt
+  for (int i = 0; i < n; i++)
+    if (isfinite(b->y[i]) && b->y[i] < gmax) d[k++] = gmax - b->y[i];
+  if (k == 0) {
+    memcpy(b->w, b->y, sizeof(double) * (size_t)n);
+    return;
+  }
+  qsort(d, (size_t)k, sizeof(double), cmp_double);
+  double s = d[k / 2];
+  for (int i = 0; i < n; i++) b->w[i] = -log1p((gmax - b->y[i]) / s);
+}
+
+// Whether x equals one of the first n stored points (observed, then pending).
+static int known(const Bo *b, const double *x, int n) {
+  for (int i = 0; i < n; i++) {
+    const double *p = b->X + (size_t)i * b->dim;
+    int j = 0;
+    while (j < b->dim && (fabs(p[j] - x[j]) <= 1e-12 || (isnan(p[j]) && isnan(x[j])))) j++;
+    if (j == b->dim) return 1;
+  }
+  return 0;
+}
+
 static int fit(Bo *b) {
   if (b->fitted_n == b->n) return HPO_OK;
+  warp(b);
   int restarts = 0;
   if (b->restart_n == 0 || b->n >= 2 * b->restart_n) {
     restarts = 2;
     b->restart_n = b->n;
   }
-  int st = gp_fit(b->gp, b->X, b->y, b->n, 1, restarts, &b->rng);
+  int st = gp_fit(b->gp, b->X, b->w, b->n, 1, restarts, &b->rng);
   if (st == HPO_OK) b->fitted_n = b->n;
   return st;
 }
@@ -313,21 +358,21 @@ int bo_ask(Bo *b, const double *pending, int npending, double *x) {
   b->f0 = -HUGE_VAL;
   int inc = 0;
   for (int i = 0; i < b->n; i++)
-    if (b->y[i] > b->f0) {
-      b->f0 = b->y[i];
+    if (b->w[i] > b->f0) {
+      b->f0 = b->w[i];
       inc = i;
     }
   if (npending > 0) {  // fantasies: the model conditioned on the pending points, same theta
     st = reserve(b, b->n + npending);
     if (st != HPO_OK) return st;
-    double *fy = b->y + b->n, *fx = b->X + (size_t)b->n * dim;
+    double *fy = b->w + b->n, *fx = b->X + (size_t)b->n * dim;
     memcpy(fx, pending, sizeof(double) * (size_t)npending * dim);
     for (int i = 0; i < npending; i++) {
       double v = b->f0;
       if (b->o.believer) gp_predict(b->gp, fx + (size_t)i * dim, 1, &fy[i], &v), v = fy[i];
       fy[i] = v;
     }
-    st = gp_fit(b->gp, b->X, b->y, b->n + npending, 0, 0, NULL);
+    st = gp_fit(b->gp, b->X, b->w, b->n + npending, 0, 0, NULL);
     b->fitted_n = -2;  // the next ask refits on the real data
     if (st != HPO_OK) return st;
   }
@@ -379,15 +424,25 @@ int bo_ask(Bo *b, const double *pending, int npending, double *x) {
     memcpy(incx, b->X + (size_t)inc * dim, sizeof(double) * (size_t)dim);
     for (int j = 0; j < dim; j++)  // an inactive coordinate of the incumbent: the screen's best
       if (isnan(incx[j])) incx[j] = nt > 0 ? starts[j] : 0.5;
+    // The best refined point that is not an observed or pending one (a noisy GP can rate a
+    // known point highly; evaluating it again teaches nothing); else a fresh screened point.
     double best = -HUGE_VAL;
+    int found = 0;
     for (int k = 0; k <= nt; k++) {
       double *s = starts + (size_t)k * dim;
       double a = refine(b, s, work);
-      if (a > best || k == 0) {
+      if ((a > best || !found) && !known(b, s, b->n + npending)) {
         best = a;
+        found = 1;
         memcpy(x, s, sizeof(double) * (size_t)dim);
       }
     }
+    for (int i = 0; !found && i < m; i++)
+      if (!known(b, C + (size_t)i * dim, b->n + npending)) {
+        found = 1;
+        memcpy(x, C + (size_t)i * dim, sizeof(double) * (size_t)dim);
+      }
+    if (!found) memcpy(x, starts, sizeof(double) * (size_t)dim);  // a tiny, exhausted space
   }
   free(C);
   return st;

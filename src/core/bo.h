@@ -23,6 +23,7 @@ typedef struct {
   int candidates;     ///< Sobol screening points (2048); Thompson draws on min(this, 512)
   int local_starts;   ///< local searches from the best screened points (5), plus the incumbent
   int believer;       ///< pending points at the posterior mean (1) or at the best value (0)
+  int warp;           ///< model -log1p(distance to the best / its median), not raw values (1)
 } BoOptions;
 
 typedef struct Bo Bo;

@@ -153,6 +153,7 @@ static int l_bo_new(lua_State *L) {
     o.deterministic = l_optfield_bool(L, 2, "deterministic", 0);
     o.candidates = (int)l_optfield_int(L, 2, "candidates", o.candidates);
     o.local_starts = (int)l_optfield_int(L, 2, "local_starts", o.local_starts);
+    o.warp = l_optfield_bool(L, 2, "warp", o.warp);
     lua_getfield(L, 2, "acq");
     if (!lua_isnil(L, -1)) o.acq = (BoAcq)luaL_checkoption(L, -1, NULL, acqs);
     lua_getfield(L, 2, "kernel");
