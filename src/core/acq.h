@@ -14,7 +14,5 @@ double acq_dlog_h(double z);
 double acq_logei(double mu, double sigma, double f0);
 /// log PI = log Phi(z).
 double acq_logpi(double mu, double sigma, double f0);
-/// log Phi(z), accurate for very negative z.
-double acq_log_ndtr(double z);
 
 #endif

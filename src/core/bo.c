@@ -7,6 +7,7 @@
 
 #include "acq.h"
 #include "lbfgsb.h"
+#include "normal.h"
 #include "qmc.h"
 #include "rng.h"
 #include "status.h"
@@ -135,7 +136,7 @@ static double acq_value(const Bo *b, double mu, double var, const double *dmu,
   switch (b->o.acq) {
     case BO_LOGPI: {
       double z = (mu - b->f0) / sig;
-      a = acq_log_ndtr(z);
+      a = normal_log_cdf(z);
       double r = exp(-0.5 * z * z - 0.91893853320467274 - a);
       dadm = r / sig;
       dads = -r * z / sig;

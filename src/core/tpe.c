@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rng.h"
+#include "normal.h"
 #include "status.h"
 #include "vexp.h"
 
@@ -103,19 +104,6 @@ void tpe_free(Tpe *t) {
 
 // ---- normal distribution helpers ----
 
-double tpe_log_ndtr(double z) {
-  if (z > -37) return log(0.5 * erfc(-z / M_SQRT2));  // erfc is still normal here
-  // Asymptotic series of the Mills ratio, Phi(z) ~ phi(z)/|z| (1 - 1/z^2 + 3/z^4 - 15/z^6
-  // + 105/z^8); its next term is below 1e-12 relative for |z| >= 37.
-  double r = 1 / (z * z);
-  double series = r * (-1 + r * (3 + r * (-15 + r * 105)));
-  return -0.5 * z * z - log(-z) - LOG_SQRT_2PI + log1p(series);
-}
-
-static double log1mexp(double x) {  // log(1 - exp(x)) for x < 0
-  return x > -M_LN2 ? log(-expm1(x)) : log1p(-exp(x));
-}
-
 double tpe_log_ndtr_diff(double a, double b) {
   if (a >= b) return -INFINITY;
   if (a > 0) {  // both in the right tail: use the symmetry Phi(b) - Phi(a) = Phi(-a) - Phi(-b)
@@ -124,8 +112,8 @@ double tpe_log_ndtr_diff(double a, double b) {
     b = -t;
   }
   if (b <= 0) {
-    double lb = tpe_log_ndtr(b);
-    return lb + log1mexp(tpe_log_ndtr(a) - lb);
+    double lb = normal_log_cdf(b);
+    return lb + normal_log1mexp(normal_log_cdf(a) - lb);
   }
   // a <= 0 < b: one minus the two tails; a tail beyond 8.5 sigma (< 1e-17) is skipped, which
   // spares the erfc calls of most kernels far from the bounds.
@@ -194,7 +182,7 @@ static double sample_truncnorm(Rng *rng, double mu, double sig) {
     a = -b;
     b = -t;
   }
-  double la = tpe_log_ndtr(a), lb = tpe_log_ndtr(b);
+  double la = normal_log_cdf(a), lb = normal_log_cdf(b);
   double u = rng_uniform(rng);
   // log Phi(z) = log(Phi(a) + u (Phi(b) - Phi(a)))
   double lp = lb + log(exp(la - lb) + u * (1 - exp(la - lb)));

@@ -67,7 +67,5 @@ void tpe_set_rng(Tpe *t, const uint64_t state[4]);
 
 /// log(Phi(b) - Phi(a)) for a < b, accurate in both tails (exposed for tests).
 double tpe_log_ndtr_diff(double a, double b);
-/// log Phi(z), accurate for very negative z.
-double tpe_log_ndtr(double z);
 
 #endif

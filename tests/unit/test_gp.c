@@ -9,6 +9,7 @@
 #include "core/bo.h"
 #include "core/gp.h"
 #include "core/lbfgsb.h"
+#include "core/normal.h"
 #include "core/rng.h"
 #include "core/status.h"
 
@@ -160,9 +161,9 @@ static void test_logei(void) {
     double fd = (acq_log_h(z + hh) - acq_log_h(z - hh)) / (2 * hh);
     CHECK_NEAR(acq_dlog_h(z), fd, 1e-5 * fmax(1, fabs(fd)));
   }
-  CHECK_NEAR(acq_log_ndtr(-10), -53.23128515051248, 1e-10);
-  CHECK_NEAR(acq_log_ndtr(-40), -804.6084420137539, 1e-9);
-  CHECK_NEAR(acq_log_ndtr(3), -0.001350809964748193, 1e-14);
+  CHECK_NEAR(normal_log_cdf(-10), -53.23128515051248, 1e-10);
+  CHECK_NEAR(normal_log_cdf(-40), -804.6084420137539, 1e-9);
+  CHECK_NEAR(normal_log_cdf(3), -0.001350809964748193, 1e-14);
   CHECK_NEAR(acq_logei(1, 2, 1), log(2) + log(1 / sqrt(2 * M_PI)), 1e-14);
 }
 
