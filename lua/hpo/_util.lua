@@ -242,4 +242,20 @@ function M.iso_time(t)
   return os.date('!%Y-%m-%dT%H:%M:%S', math.floor(t)) .. ('.%03dZ'):format(ms)
 end
 
+--- The encoded points of a study's running trials, oldest first (samplers treat them as
+--- pending: constant liar, fantasies).
+function M.running_points(study)
+  local list, points = {}, {}
+  for _, r in pairs(study.running or {}) do
+    list[#list + 1] = r
+  end
+  table.sort(list, function(a, b)
+    return a.number < b.number
+  end)
+  for i, r in ipairs(list) do
+    points[i] = study.space:encode(r.params)
+  end
+  return points
+end
+
 return M

@@ -82,17 +82,7 @@ function Gp:tell(study, trial)
 end
 
 function Gp:ask(study)
-  local pending, list = {}, {}
-  for _, r in pairs(study.running or {}) do
-    list[#list + 1] = r
-  end
-  table.sort(list, function(a, b)
-    return a.number < b.number
-  end)
-  for i, r in ipairs(list) do
-    pending[i] = study.space:encode(r.params)
-  end
-  return (study.space:decode(self.engine:ask(pending)))
+  return (study.space:decode(self.engine:ask(util.running_points(study))))
 end
 
 -- seed:rng:sobol index:restart n:theta (exact), so a resumed study asks what it would have.

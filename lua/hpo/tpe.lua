@@ -119,19 +119,7 @@ function Tpe:tell(study, trial)
 end
 
 function Tpe:ask(study)
-  local running = {}
-  if self.constant_liar and study.running then
-    local list = {}
-    for _, r in pairs(study.running) do
-      list[#list + 1] = r
-    end
-    table.sort(list, function(a, b)
-      return a.number < b.number
-    end)
-    for i, r in ipairs(list) do
-      running[i] = study.space:encode(r.params)
-    end
-  end
+  local running = self.constant_liar and util.running_points(study) or {}
   local n_good
   if type(self.gamma) == 'function' and self.engine:count() >= math.max(self.startup, 1) then
     n_good = math.tointeger(self.gamma(self.engine:count() + #running))
