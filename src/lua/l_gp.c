@@ -21,37 +21,12 @@ static LGp *check_gp(lua_State *L) {
   return lg;
 }
 
-// A list of points at idx as one row-major block left on the stack; *dim (0: from the first
-// point) is their number of coordinates.
-static double *check_rows(lua_State *L, int idx, int *dim, int *m) {
-  luaL_checktype(L, idx, LUA_TTABLE);
-  int rows = (int)luaL_len(L, idx);
-  if (rows < 1) luaL_argerror(L, idx, "needs at least one point");
-  if (*dim == 0) {
-    lua_rawgeti(L, idx, 1);
-    if (!lua_istable(L, -1)) luaL_argerror(L, idx, "expected a list of points (tables)");
-    *dim = (int)luaL_len(L, -1);
-    lua_pop(L, 1);
-    if (*dim < 1) luaL_argerror(L, idx, "points need at least one coordinate");
-  }
-  double *X = lua_newuserdatauv(L, sizeof(double) * (size_t)rows * (size_t)*dim, 0);
-  for (int r = 0; r < rows; r++) {
-    lua_rawgeti(L, idx, r + 1);
-    int n;
-    double *x = l_checkvector(L, lua_gettop(L), &n);
-    if (n != *dim) luaL_error(L, "point %d has %d coordinates, expected %d", r + 1, n, *dim);
-    memcpy(X + (size_t)r * *dim, x, sizeof(double) * (size_t)n);
-    lua_pop(L, 2);
-  }
-  *m = rows;
-  return X;
-}
-
 /// core.gp_fit(X, y, {kernel = 'matern52'|'rbf', deterministic =, categorical = {i, ...},
 ///   restarts = 2, seed =}) -> hpo.Gp fitted by maximum a posteriori
 static int l_gp_fit(lua_State *L) {
   int dim = 0, n, ny;
-  double *X = check_rows(L, 1, &dim, &n);
+  double *X = l_check_rows(L, 1, &dim, &n);
+  if (n < 1) return luaL_argerror(L, 1, "needs at least one point");
   double *y = l_checkvector(L, 2, &ny);
   if (ny != n) return luaL_error(L, "gp_fit: %d points but %d values", n, ny);
   GpOptions o = gp_defaults();
@@ -95,7 +70,8 @@ static int l_gp_fit(lua_State *L) {
 static int l_gp_predict(lua_State *L) {
   LGp *lg = check_gp(L);
   int dim = gp_dim(lg->gp), m;
-  double *Xs = check_rows(L, 2, &dim, &m);
+  double *Xs = l_check_rows(L, 2, &dim, &m);
+  if (m < 1) return luaL_argerror(L, 2, "needs at least one point");
   double *out = lua_newuserdatauv(L, sizeof(double) * 2 * (size_t)m, 0);
   int st = gp_predict(lg->gp, Xs, m, out, out + m);
   if (st != HPO_OK) return l_status_error(L, st, "gp:predict");
@@ -190,8 +166,7 @@ static int l_bo_tell(lua_State *L) {
 static int l_bo_ask(lua_State *L) {
   LBo *lb = check_bo(L);
   int np = 0, dim = lb->dim;
-  double *pend = NULL;
-  if (lua_istable(L, 2) && luaL_len(L, 2) > 0) pend = check_rows(L, 2, &dim, &np);
+  double *pend = l_check_rows(L, 2, &dim, &np);
   double *x = lua_newuserdatauv(L, sizeof(double) * (size_t)lb->dim, 0);
   int st = bo_ask(lb->b, pend, np, x);
   if (st != HPO_OK) return l_status_error(L, st, "gp:ask");

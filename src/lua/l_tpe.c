@@ -77,16 +77,8 @@ static int l_tpe_tell(lua_State *L) {
 
 // A list of encoded points at idx (or nil) as one row-major block on the stack.
 static double *check_points(lua_State *L, LTpe *lt, int idx, int *n) {
-  int m = lua_istable(L, idx) ? (int)luaL_len(L, idx) : 0;
-  double *xs = lua_newuserdatauv(L, sizeof(double) * (size_t)(m * lt->dim + 1), 0);
-  for (int r = 0; r < m; r++) {
-    lua_rawgeti(L, idx, r + 1);
-    double *x = check_point(L, lt, lua_gettop(L));
-    memcpy(xs + (size_t)r * lt->dim, x, sizeof(double) * (size_t)lt->dim);
-    lua_pop(L, 2);  // the point and its buffer
-  }
-  *n = m;
-  return xs;
+  int dim = lt->dim;
+  return l_check_rows(L, idx, &dim, n);
 }
 
 /// tpe:warm_start({x, ...}, {w, ...} | w): good points of earlier studies and their

@@ -111,3 +111,25 @@ void l_check_rng_state(lua_State *L, int idx, uint64_t s[4]) {
   luaL_argcheck(L, ok, idx, "not a saved random state");
   memcpy(s, tmp, sizeof tmp);
 }
+
+double *l_check_rows(lua_State *L, int idx, int *dim, int *m) {
+  int rows = lua_istable(L, idx) ? (int)luaL_len(L, idx) : 0;
+  if (*dim == 0 && rows > 0) {
+    lua_rawgeti(L, idx, 1);
+    if (!lua_istable(L, -1)) luaL_argerror(L, idx, "expected a list of points (tables)");
+    *dim = (int)luaL_len(L, -1);
+    lua_pop(L, 1);
+    if (*dim < 1) luaL_argerror(L, idx, "points need at least one coordinate");
+  }
+  double *X = lua_newuserdatauv(L, sizeof(double) * ((size_t)rows * (size_t)*dim + 1), 0);
+  for (int r = 0; r < rows; r++) {
+    lua_rawgeti(L, idx, r + 1);
+    int n;
+    double *x = l_checkvector(L, lua_gettop(L), &n);
+    if (n != *dim) luaL_error(L, "point %d has %d coordinates, expected %d", r + 1, n, *dim);
+    memcpy(X + (size_t)r * *dim, x, sizeof(double) * (size_t)n);
+    lua_pop(L, 2);  // the point and its buffer
+  }
+  *m = rows;
+  return X;
+}

@@ -12,6 +12,9 @@ void l_newclass(lua_State *L, const char *name, const luaL_Reg *methods);
 /// Read the array at idx into a freshly allocated double[*n]; raises on non-numbers.
 /// The buffer lives in a userdata left on the stack top (so it is freed on error).
 double *l_checkvector(lua_State *L, int idx, int *n);
+/// A list of points at idx (nil or empty: none) as one row-major block in a userdata left on
+/// the stack top; *dim is their number of coordinates (0: taken from the first point).
+double *l_check_rows(lua_State *L, int idx, int *dim, int *m);
 /// Push a Lua array of n doubles (NaN stays NaN).
 void l_pushvector(lua_State *L, const double *x, int n);
 /// Raise a Lua error for a failed engine status with the given context.

@@ -221,8 +221,6 @@ static void test_bo_pending(void) {
   o.seed = 4;
   Bo *b;
   CHECK_INT(bo_new(&b, 3, d, &o), HPO_OK);
-  Rng r;
-  rng_seed(&r, 5);
   for (int i = 0; i < 15; i++) {
     double x[3];
     CHECK_INT(bo_ask(b, NULL, 0, x), HPO_OK);
