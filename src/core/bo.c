@@ -1,12 +1,12 @@
 #include "bo.h"
 
-#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "acq.h"
 #include "lbfgsb.h"
+#include "linalg.h"
 #include "normal.h"
 #include "qmc.h"
 #include "rng.h"
@@ -326,7 +326,7 @@ static int thompson(Bo *b, double *x) {
     for (int i = 0; i < m; i++) jit = fmax(jit, 1e-9 * cov[(size_t)i * m + i]);
     for (; jit < 1; jit *= 10) {
       for (int i = 0; i < m; i++) cov[(size_t)i * m + i] += jit;
-      if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', m, cov, m) == 0) break;
+      if (la_chol(cov, m, m) == HPO_OK) break;
       st = gp_predict_cov(b->gp, C, m, mean, cov);
     }
     for (int i = 0; i < m; i++) z[i] = rng_normal(&b->rng);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linalg.h"
 #include "rng.h"
 #include "status.h"
 
@@ -579,7 +580,7 @@ int cmaes_warm_start(CmaEs *c, const double *X, int m, double alpha) {
   for (int a = 0; a < n; a++) S[a * n + a] += alpha * alpha;
   memcpy(L, S, sizeof(double) * (size_t)n * n);
   int status = HPO_EINVAL;
-  if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', n, L, n) == 0) {
+  if (la_chol(L, n, n) == HPO_OK) {
     double logdet = 0;
     for (int a = 0; a < n; a++) logdet += 2 * log(L[a * n + a]);
     // sigma0 = det(Sigma)^(1/(2n)) and C0 = Sigma / det(Sigma)^(1/n): sigma0^2 C0 = Sigma.

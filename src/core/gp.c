@@ -1,13 +1,14 @@
 #include "gp.h"
 
 #include <cblas.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lbfgsb.h"
+#include "linalg.h"
 #include "status.h"
+#include "vexp.h"
 
 #define NOISE_FLOOR 1e-6
 
@@ -18,7 +19,7 @@ struct Gp {
   double *theta;   // dim + 2
   double *X, *y;   // data (n x dim) and standardised outputs
   double ymean, ystd;
-  double *L, *alpha, *W;  // factor, K^-1 y, gradient workspace (cap x cap)
+  double *L, *alpha, *W;  // factor, K^-1 y, gradient workspace (2 cap x cap)
   double jitter;
   int ready;
 };
@@ -83,7 +84,7 @@ static int reserve(Gp *gp, int n) {
   free(gp->L);
   free(gp->W);
   gp->L = malloc(sizeof(double) * c * c);
-  gp->W = malloc(sizeof(double) * c * c);
+  gp->W = malloc(2 * sizeof(double) * c * c);
   if (!X || !y || !a || !gp->L || !gp->W) {
     gp->cap = 0;
     return HPO_ENOMEM;
@@ -106,48 +107,40 @@ static inline double r2_of(const Gp *gp, const double *rho, const double *a, con
   return r2;
 }
 
-// Kernel profile M(r2) and dM/dr2.
-static inline double profile(const Gp *gp, double r2, double *dm) {
-  if (gp->o.kernel == GP_RBF) {
-    double e = exp(-0.5 * r2);
-    if (dm) *dm = -0.5 * e;
-    return e;
-  }
-  double r = sqrt(5 * r2), e = exp(-r);
-  if (dm) *dm = -(5.0 / 6.0) * (1 + r) * e;
-  return e * (r * r / 3 + r + 1);
+// k(x, X_j) = s M(r2) for the m rows of X into out, and s dM/dr2 into dout (may be NULL):
+// the distances first, then the profile over the whole row at once (vexp.h: vector exp).
+static void kernel_row(const Gp *gp, const double *rho, double s, const double *x,
+                       const double *X, int m, double *out, double *dout) {
+  int d = gp->dim;
+  for (int j = 0; j < m; j++) out[j] = r2_of(gp, rho, x, X + (size_t)j * d);
+  vkernel_profile(out, m, gp->o.kernel == GP_RBF, dout);
+  for (int j = 0; j < m; j++) out[j] *= s;
+  if (dout)
+    for (int j = 0; j < m; j++) dout[j] *= s;
 }
 
 static double noise_of(const Gp *gp, const double *theta) {
   return gp->o.deterministic ? NOISE_FLOOR : NOISE_FLOOR + exp(theta[gp->dim + 1]);
 }
 
-// K (lower triangle) into gp->L at theta, plus extra diagonal jitter.
-static void build_k(Gp *gp, const double *theta, const double *rho, double jitter) {
-  int n = gp->n, d = gp->dim;
-  double s = exp(theta[d]), sn2 = noise_of(gp, theta);
-  for (int i = 0; i < n; i++) {
-    const double *xi = gp->X + (size_t)i * d;
-    for (int j = 0; j < i; j++)
-      gp->L[(size_t)i * n + j] = s * profile(gp, r2_of(gp, rho, xi, gp->X + (size_t)j * d), NULL);
-    gp->L[(size_t)i * n + i] = s + sn2 + jitter;
-  }
-}
-
 static void rho_of(const Gp *gp, const double *theta, double *rho) {
   for (int i = 0; i < gp->dim; i++) rho[i] = exp(theta[i]);
 }
 
-// Factorise K at theta into L (row-major lower, leading dimension n) and alpha.
-static int factorise(Gp *gp, const double *theta, double jitter) {
-  int n = gp->n;
-  double rho[gp->dim];
+// K at theta plus diagonal jitter into L (row-major lower), factorised, and alpha = K^-1 y.
+// With dK, also s dM/dr2 of every pair (row-major lower) for the gradient.
+static int factorise(Gp *gp, const double *theta, double jitter, double *dK) {
+  int n = gp->n, d = gp->dim;
+  double rho[d], s = exp(theta[d]), diag = s + noise_of(gp, theta) + jitter;
   rho_of(gp, theta, rho);
-  build_k(gp, theta, rho, jitter);
-  if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', n, gp->L, n) != 0) return HPO_EINVAL;
+  for (int i = 0; i < n; i++) {
+    double *row = gp->L + (size_t)i * n;
+    kernel_row(gp, rho, s, gp->X + (size_t)i * d, gp->X, i, row, dK ? dK + (size_t)i * n : NULL);
+    row[i] = diag;
+  }
+  if (la_chol(gp->L, n, n) != HPO_OK) return HPO_EINVAL;
   memcpy(gp->alpha, gp->y, sizeof(double) * (size_t)n);
-  if (LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'L', n, 1, gp->L, n, gp->alpha, 1) != 0) return HPO_EINVAL;
-  return HPO_OK;
+  return la_chol_solve(gp->L, n, n, gp->alpha);
 }
 
 static double log_prior(const Gp *gp, const double *theta, double *grad) {
@@ -173,36 +166,36 @@ static double log_prior(const Gp *gp, const double *theta, double *grad) {
 
 double gp_neg_log_posterior(Gp *gp, const double *theta, double *grad) {
   int n = gp->n, d = gp->dim;
-  if (factorise(gp, theta, 0) != HPO_OK) return HUGE_VAL;
-  double mll = 0;
-  for (int i = 0; i < n; i++) mll -= log(gp->L[(size_t)i * n + i]) + 0.5 * gp->y[i] * gp->alpha[i];
+  double *dK = gp->W + (size_t)n * n;  // second half of the gradient workspace
+  if (factorise(gp, theta, 0, grad ? dK : NULL) != HPO_OK) return HUGE_VAL;
+  double mll = 0, ya = 0;
+  for (int i = 0; i < n; i++) {
+    mll -= log(gp->L[(size_t)i * n + i]) + 0.5 * gp->y[i] * gp->alpha[i];
+    ya += gp->y[i] * gp->alpha[i];
+  }
   double nlp = -(mll + log_prior(gp, theta, grad));
   if (!grad) return nlp;
   for (int k = 0; k < d + 2; k++) grad[k] = -grad[k];
   // W = alpha alpha^T - K^-1 (lower triangle); d MLL = 0.5 tr(W dK).
   double *W = gp->W;
   memcpy(W, gp->L, sizeof(double) * (size_t)n * n);
-  if (LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'L', n, W, n) != 0) return HUGE_VAL;
-  double rho[d], s = exp(theta[d]), tr = 0, gs = 0;
-  double gr[d];
+  if (la_chol_inverse(W, n, n) != HPO_OK) return HUGE_VAL;
+  double rho[d], tr = 0, gr[d];
   rho_of(gp, theta, rho);
   memset(gr, 0, sizeof gr);
   for (int i = 0; i < n; i++) {
-    const double *xi = gp->X + (size_t)i * d;
+    const double *xi = gp->X + (size_t)i * d, *wi = W + (size_t)i * n, *dki = dK + (size_t)i * n;
+    double ai = gp->alpha[i];
     for (int j = 0; j < i; j++) {
       const double *xj = gp->X + (size_t)j * d;
-      double w = gp->alpha[i] * gp->alpha[j] - W[(size_t)i * n + j];  // off-diagonal: twice
-      double dm, m = profile(gp, r2_of(gp, rho, xi, xj), &dm);
-      gs += 2 * w * s * m;
-      double c = 2 * w * s * dm;
+      double c = 2 * (ai * gp->alpha[j] - wi[j]) * dki[j];  // off-diagonal: twice
       for (int k = 0; k < d; k++) gr[k] += c * dist2(gp, k, xi[k], xj[k]);
     }
-    double w = gp->alpha[i] * gp->alpha[i] - W[(size_t)i * n + i];
-    gs += w * s;
-    tr += w;
+    tr += ai * ai - wi[i];
   }
   for (int k = 0; k < d; k++) grad[k] -= 0.5 * gr[k] * rho[k];
-  grad[d] -= 0.5 * gs;
+  // dK/dlog s = K minus its noise diagonal, so tr(W dK) = y^T alpha - n - sn2 tr(W).
+  grad[d] -= 0.5 * (ya - n - noise_of(gp, theta) * tr);
   if (!gp->o.deterministic) grad[d + 1] -= 0.5 * tr * exp(theta[d + 1]);
   return nlp;
 }
@@ -300,7 +293,7 @@ int gp_fit(Gp *gp, const double *X, const double *y, int n, int optimise, int re
   gp->jitter = 0;
   for (double j = 0; j <= 1e-2; j = j == 0 ? 1e-10 : j * 10) {
     gp->jitter = j;
-    if (factorise(gp, gp->theta, j) == HPO_OK) {
+    if (factorise(gp, gp->theta, j, NULL) == HPO_OK) {
       gp->ready = 1;
       return HPO_OK;
     }
@@ -315,10 +308,7 @@ int gp_predict(Gp *gp, const double *Xs, int m, double *mean, double *var) {
   if (!K) return HPO_ENOMEM;
   double rho[d], s = exp(gp->theta[d]);
   rho_of(gp, gp->theta, rho);
-  for (int i = 0; i < n; i++)
-    for (int j = 0; j < m; j++)
-      K[(size_t)i * m + j] =
-          s * profile(gp, r2_of(gp, rho, gp->X + (size_t)i * d, Xs + (size_t)j * d), NULL);
+  for (int i = 0; i < n; i++) kernel_row(gp, rho, s, gp->X + (size_t)i * d, Xs, m, K + (size_t)i * m, NULL);
   cblas_dgemv(CblasRowMajor, CblasTrans, n, m, 1.0, K, m, gp->alpha, 1, 0.0, mean, 1);
   cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, n, m, 1.0, gp->L,
               n, K, m);
@@ -336,30 +326,32 @@ int gp_predict(Gp *gp, const double *Xs, int m, double *mean, double *var) {
 
 int gp_predict_grad(Gp *gp, const double *x, double *mu, double *var, double *dmu, double *dvar) {
   if (!gp->ready) return HPO_ERANGE;
-  int n = gp->n, d = gp->dim;
-  double *k = malloc(sizeof(double) * (size_t)n * (size_t)(2 + d));
+  int n = gp->n, d = gp->dim, grad = dmu || dvar;
+  double *k = malloc(sizeof(double) * (size_t)n * (size_t)(3 + d));
   if (!k) return HPO_ENOMEM;
-  double *w = k + n, *dk = w + n;  // dk: n x d
+  double *w = k + n, *dm = w + n, *dk = dm + n;  // dk: n x d
   double rho[d], s = exp(gp->theta[d]);
   rho_of(gp, gp->theta, rho);
-  for (int i = 0; i < n; i++) {
-    const double *xi = gp->X + (size_t)i * d;
-    double dm, m = profile(gp, r2_of(gp, rho, x, xi), &dm);
-    k[i] = s * m;
-    for (int j = 0; j < d; j++)
-      dk[(size_t)i * d + j] =
-          gp->is_cat[j] || isnan(xi[j]) || isnan(x[j]) ? 0 : s * dm * rho[j] * 2 * (x[j] - xi[j]);
-  }
+  kernel_row(gp, rho, s, x, gp->X, n, k, grad ? dm : NULL);
+  if (grad)
+    for (int i = 0; i < n; i++) {
+      const double *xi = gp->X + (size_t)i * d;
+      for (int j = 0; j < d; j++)
+        dk[(size_t)i * d + j] =
+            gp->is_cat[j] || isnan(xi[j]) || isnan(x[j]) ? 0 : dm[i] * rho[j] * 2 * (x[j] - xi[j]);
+    }
   double m0 = cblas_ddot(n, k, 1, gp->alpha, 1);
   memcpy(w, k, sizeof(double) * (size_t)n);
   cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, n, gp->L, n, w, 1);
   double v0 = s - cblas_ddot(n, w, 1, w, 1);
-  cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, n, gp->L, n, w, 1);
   double sd = gp->ystd;
   *mu = m0 * sd + gp->ymean;
   *var = (v0 > 0 ? v0 : 0) * sd * sd;
   if (dmu) cblas_dgemv(CblasRowMajor, CblasTrans, n, d, sd, dk, d, gp->alpha, 1, 0.0, dmu, 1);
-  if (dvar) cblas_dgemv(CblasRowMajor, CblasTrans, n, d, -2 * sd * sd, dk, d, w, 1, 0.0, dvar, 1);
+  if (dvar) {
+    cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, n, gp->L, n, w, 1);
+    cblas_dgemv(CblasRowMajor, CblasTrans, n, d, -2 * sd * sd, dk, d, w, 1, 0.0, dvar, 1);
+  }
   free(k);
   return HPO_OK;
 }
@@ -371,17 +363,12 @@ int gp_predict_cov(Gp *gp, const double *Xs, int m, double *mean, double *cov) {
   if (!K) return HPO_ENOMEM;
   double rho[d], s = exp(gp->theta[d]), sd2 = gp->ystd * gp->ystd;
   rho_of(gp, gp->theta, rho);
-  for (int i = 0; i < n; i++)
-    for (int j = 0; j < m; j++)
-      K[(size_t)i * m + j] =
-          s * profile(gp, r2_of(gp, rho, gp->X + (size_t)i * d, Xs + (size_t)j * d), NULL);
+  for (int i = 0; i < n; i++) kernel_row(gp, rho, s, gp->X + (size_t)i * d, Xs, m, K + (size_t)i * m, NULL);
   cblas_dgemv(CblasRowMajor, CblasTrans, n, m, gp->ystd, K, m, gp->alpha, 1, 0.0, mean, 1);
   for (int j = 0; j < m; j++) mean[j] += gp->ymean;
   cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, n, m, 1.0, gp->L,
               n, K, m);
-  for (int a = 0; a < m; a++)
-    for (int b = 0; b <= a; b++)
-      cov[(size_t)a * m + b] = s * profile(gp, r2_of(gp, rho, Xs + (size_t)a * d, Xs + (size_t)b * d), NULL);
+  for (int a = 0; a < m; a++) kernel_row(gp, rho, s, Xs + (size_t)a * d, Xs, a + 1, cov + (size_t)a * m, NULL);
   // cov = Kss - V^T V (lower triangle), then mirrored and scaled to the caller's units.
   cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, m, n, -1.0, K, m, 1.0, cov, m);
   for (int a = 0; a < m; a++)

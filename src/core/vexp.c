@@ -33,3 +33,21 @@ __attribute__((target_clones("avx2", "default"))) void vkernel_const(const doubl
     out[i] = log(isig[i]) - log_sqrt_2pi - logmass;
   }
 }
+
+__attribute__((target_clones("avx2", "default"))) void vkernel_profile(double *r2, int n, int rbf,
+                                                                       double *dm) {
+#pragma omp simd
+  for (int i = 0; i < n; i++) {
+    // Clamped: past these the profile is below 1e-300, and the vector exp would take its slow
+    // subnormal path.
+    if (rbf) {
+      double e = exp(-0.5 * fmin(r2[i], 1400));
+      if (dm) dm[i] = -0.5 * e;
+      r2[i] = e;
+    } else {
+      double r = fmin(sqrt(5 * r2[i]), 700), e = exp(-r);
+      if (dm) dm[i] = -(5.0 / 6.0) * (1 + r) * e;
+      r2[i] = e * (r * r / 3 + r + 1);
+    }
+  }
+}

@@ -11,4 +11,8 @@ double vexp_sum(const double *v, int n, double shift);
 /// (then the mass is at least 0.34, so one minus the two tails is well conditioned).
 void vkernel_const(const double *mu, const double *isig, int n, double *out);
 
+/// The GP kernel's profile in place: r2[i] -> M(r2[i]), Matern 5/2 (rbf = 0) or the squared
+/// exponential (rbf = 1), and dM/dr2 into dm (may be NULL). r2[i] >= 0.
+void vkernel_profile(double *r2, int n, int rbf, double *dm);
+
 #endif

@@ -1,0 +1,18 @@
+/// Cholesky factor, solve and inverse of symmetric positive definite matrices stored
+/// row-major with the lower triangle meaningful (the layout of gp.c, bo.c and cmaes.c).
+///
+/// Row-major lower is column-major upper in the same memory, LAPACK's own layout: calling
+/// LAPACKE with that view (and its _work entry points) avoids the transposed copies and the
+/// NaN scans that LAPACKE adds around every row-major call.
+#ifndef HPO_CORE_LINALG_H
+#define HPO_CORE_LINALG_H
+
+/// A = L L^T in place (lower triangle of the n x n row-major A; leading dimension lda).
+/// Returns a status (HPO_EINVAL when A is not numerically positive definite).
+int la_chol(double *A, int n, int lda);
+/// Solve (L L^T) x = b in place for one right-hand side, L from la_chol.
+int la_chol_solve(const double *L, int n, int lda, double *b);
+/// Lower triangle of (L L^T)^-1 in place of L.
+int la_chol_inverse(double *L, int n, int lda);
+
+#endif
