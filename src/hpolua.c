@@ -6,8 +6,10 @@
 #include <lualib.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "hpo_embedded.h"
+#include "core/linalg.h"
 #include "lua/l_core.h"
 
 static const char *progname = "hpolua";
@@ -60,6 +62,10 @@ static int pmain(lua_State *L) {
 
 int main(int argc, char **argv) {
   if (argv[0] && argv[0][0]) progname = argv[0];
+  // OpenBLAS chose its generic kernels on a CPU it does not know: start again with the
+  // right ones (it reads OPENBLAS_CORETYPE only when it loads). Trials inherit the variable.
+  const char *core = getenv("OPENBLAS_CORETYPE") ? NULL : la_blas_coretype_fix();
+  if (core && setenv("OPENBLAS_CORETYPE", core, 1) == 0) execv("/proc/self/exe", argv);
   lua_State *L = luaL_newstate();
   if (L == NULL) {
     fprintf(stderr, "%s: cannot create state: not enough memory\n", progname);

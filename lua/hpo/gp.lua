@@ -13,7 +13,7 @@ Gp.__index = Gp
 local OPTIONS = {
   seed = 'integer', startup = 'integer', acq = 'string', beta = 'number', kernel = 'string',
   deterministic = 'boolean', candidates = 'integer', local_starts = 'integer', pending = 'string',
-  warp = 'boolean',
+  warp = 'boolean', refit = 'number', fit_points = 'integer',
 }
 
 local CHOICES = {
@@ -26,7 +26,11 @@ local CHOICES = {
 --- 'ts' for Thompson sampling), beta (UCB's beta, 2; 0 for the GP-UCB schedule), kernel
 --- ('matern52' or 'rbf'), deterministic (false: fit a noise level), candidates (2048 Sobol
 --- points screened per ask), local_starts (5), pending ('believer': running trials at the
---- posterior mean; 'liar': at the best value so far).
+--- posterior mean; 'liar': at the best value so far), warp (true: model log-compressed
+--- distances to the best), refit (0.05: re-optimise the hyperparameters once the data has
+--- grown by this fraction since the last optimisation, every ask below 40 trials; 0: always),
+--- fit_points (400: above this many trials the hyperparameters are fitted on a random subset
+--- of this size; the model still uses every trial).
 function M.gp(opts)
   local where = util.where()
   opts = util.check_options(where, 'gp', opts, OPTIONS)
@@ -42,11 +46,13 @@ function M.gp(opts)
     end
   end
   if (opts.candidates or 2048) < 1 or (opts.startup or 10) < 0 or (opts.local_starts or 5) < 0
-    or (opts.beta or 2) < 0 then
-    util.fail(where, 'hpo.gp: candidates must be >= 1, startup, local_starts and beta >= 0')
+    or (opts.beta or 2) < 0 or (opts.refit or 0) < 0 or (opts.fit_points or 400) < 2 then
+    util.fail(where, 'hpo.gp: candidates must be >= 1, fit_points >= 2, startup, local_starts, '
+      .. 'beta and refit >= 0')
   end
   local o = { startup = 10, acq = 'logei', beta = 2, kernel = 'matern52', candidates = 2048,
-    local_starts = 5, pending = 'believer', deterministic = false, warp = true }
+    local_starts = 5, pending = 'believer', deterministic = false, warp = true, refit = 0.05,
+    fit_points = 400 }
   for k, v in pairs(opts) do
     o[k] = v
   end
@@ -66,11 +72,16 @@ function Gp:setup(study, state)
   o.seed = self.seed
   self.engine = core.gp(study.space.core, o)
   if rest then
-    local rng, sobol, restart, theta = rest:match('^(%x+):(%d+):(%d+):(.*)$')
+    -- theta n was added later: a state without it re-optimises at the next ask.
+    local rng, sobol, restart, theta_n, theta = rest:match('^(%x+):(%d+):(%d+):(%d+):(.*)$')
+    if not rng then
+      rng, sobol, restart, theta = rest:match('^(%x+):(%d+):(%d+):(.*)$')
+    end
     if not rng then
       error('hpo.gp: the stored sampler state is malformed: ' .. rest)
     end
-    self.engine:restore(rng, math.tointeger(sobol), math.tointeger(restart), theta)
+    self.engine:restore(rng, math.tointeger(sobol), math.tointeger(restart), theta,
+      math.tointeger(theta_n or 0))
   end
   self.sign = study.direction == 'maximize' and -1 or 1
 end
@@ -85,10 +96,11 @@ function Gp:ask(study)
   return (study.space:decode(self.engine:ask(util.running_points(study))))
 end
 
--- seed:rng:sobol index:restart n:theta (exact), so a resumed study asks what it would have.
+-- seed:rng:sobol index:restart n:theta n:theta (exact), so a resumed study asks what it
+-- would have.
 function Gp:state()
-  local rng, sobol, restart, theta = self.engine:state()
-  return ('%d:%s:%d:%d:%s'):format(self.seed, rng, sobol, restart, theta)
+  local rng, sobol, restart, theta, theta_n = self.engine:state()
+  return ('%d:%s:%d:%d:%d:%s'):format(self.seed, rng, sobol, restart, theta_n, theta)
 end
 
 return M

@@ -24,6 +24,8 @@ typedef struct {
   int local_starts;   ///< local searches from the best screened points (5), plus the incumbent
   int believer;       ///< pending points at the posterior mean (1) or at the best value (0)
   int warp;           ///< model -log1p(distance to the best / its median), not raw values (1)
+  double refit;       ///< re-optimise theta once the data grew by this fraction (0.05; 0: always)
+  int fit_points;     ///< optimise theta on a random subset of at most this many points (400)
 } BoOptions;
 
 typedef struct Bo Bo;
@@ -45,6 +47,7 @@ typedef struct {
   uint64_t rng[4];
   uint64_t sobol_index;
   int restart_n;  ///< n at the last fit with random restarts
+  int theta_n;    ///< n at the last optimisation of the hyperparameters
 } BoState;
 void bo_get_state(Bo *b, BoState *st, double *theta);
 int bo_set_state(Bo *b, const BoState *st, const double *theta);

@@ -15,4 +15,10 @@ int la_chol_solve(const double *L, int n, int lda, double *b);
 /// Lower triangle of (L L^T)^-1 in place of L.
 int la_chol_inverse(double *L, int n, int lda);
 
+/// The OPENBLAS_CORETYPE this CPU should use when OpenBLAS fell back to its generic x86-64
+/// kernels on a CPU it does not know (OpenBLAS before 0.3.25 does so on, e.g., Sapphire
+/// Rapids: 2-4x slower GP fits), else NULL. OpenBLAS reads the variable once, when it loads,
+/// so only a program that can restart itself (the hpolua CLI) can act on it.
+const char *la_blas_coretype_fix(void);
+
 #endif

@@ -130,6 +130,8 @@ static int l_bo_new(lua_State *L) {
     o.candidates = (int)l_optfield_int(L, 2, "candidates", o.candidates);
     o.local_starts = (int)l_optfield_int(L, 2, "local_starts", o.local_starts);
     o.warp = l_optfield_bool(L, 2, "warp", o.warp);
+    o.refit = l_optfield_num(L, 2, "refit", o.refit);
+    o.fit_points = (int)l_optfield_int(L, 2, "fit_points", o.fit_points);
     lua_getfield(L, 2, "acq");
     if (!lua_isnil(L, -1)) o.acq = (BoAcq)luaL_checkoption(L, -1, NULL, acqs);
     lua_getfield(L, 2, "kernel");
@@ -179,7 +181,7 @@ static int l_bo_count(lua_State *L) {
   return 1;
 }
 
-/// bo:state() -> rng hex, sobol index, restart n, theta (exact hex floats)
+/// bo:state() -> rng hex, sobol index, restart n, theta (exact hex floats), theta n
 static int l_bo_state(lua_State *L) {
   LBo *lb = check_bo(L);
   BoState st;
@@ -189,16 +191,18 @@ static int l_bo_state(lua_State *L) {
   lua_pushinteger(L, (lua_Integer)st.sobol_index);
   lua_pushinteger(L, st.restart_n);
   l_push_doubles(L, theta, lb->dim + 2);
-  return 4;
+  lua_pushinteger(L, st.theta_n);
+  return 5;
 }
 
-/// bo:restore(rng, sobol_index, restart_n, theta)
+/// bo:restore(rng, sobol_index, restart_n, theta, theta_n)
 static int l_bo_restore(lua_State *L) {
   LBo *lb = check_bo(L);
   BoState st;
   l_check_rng_state(L, 2, st.rng);
   st.sobol_index = (uint64_t)luaL_checkinteger(L, 3);
   st.restart_n = (int)luaL_checkinteger(L, 4);
+  st.theta_n = (int)luaL_optinteger(L, 6, 0);
   int n;
   double *theta = l_check_doubles(L, 5, &n);
   if (n != lb->dim + 2) return luaL_error(L, "gp:restore: %d hyperparameters, expected %d", n, lb->dim + 2);

@@ -86,16 +86,25 @@ describe('hpo.gp', function()
   end)
 
   it('continues the same search after a resume', function()
-    local whole = branin_study(hpo.gp({ seed = 5 }), 18):optimize({ quiet = true })
-    local path = spec_util.tmpdb()
-    branin_study(hpo.gp({ seed = 5 }), 13):optimize({ quiet = true, storage = path })
-    local resumed = branin_study(hpo.gp({ seed = 5 }), 18):optimize({ quiet = true,
-      storage = path })
-    spec_util.cleanup(path)
-    for i = 1, 18 do
-      assert.near(whole.trials[i].params.x, resumed.trials[i].params.x, 1e-9)
-      assert.near(whole.trials[i].params.y, resumed.trials[i].params.y, 1e-9)
+    -- Defaults, then a sparse refit schedule on a small fit subset: the resume lands between
+    -- two optimisations of the hyperparameters and must refit exactly when the whole run did.
+    for _, o in ipairs({ { seed = 5 }, { seed = 6, refit = 0.3, fit_points = 12 } }) do
+      local whole = branin_study(hpo.gp(o), 30):optimize({ quiet = true })
+      local path = spec_util.tmpdb()
+      branin_study(hpo.gp(o), 23):optimize({ quiet = true, storage = path })
+      local resumed = branin_study(hpo.gp(o), 30):optimize({ quiet = true, storage = path })
+      spec_util.cleanup(path)
+      for i = 1, 30 do
+        assert.near(whole.trials[i].params.x, resumed.trials[i].params.x, 1e-9)
+        assert.near(whole.trials[i].params.y, resumed.trials[i].params.y, 1e-9)
+      end
     end
+  end)
+
+  it('keeps its quality with hyperparameters refitted rarely on a subset', function()
+    local r = branin_study(hpo.gp({ seed = 3, refit = 0.25, fit_points = 15 }), 40)
+      :optimize({ quiet = true })
+    assert.is_true(r.best.value - 0.397887 < 0.05, 'best ' .. r.best.value)
   end)
 
   it('spreads the points of running trials (fantasies)', function()
