@@ -118,8 +118,8 @@ static void snap(const Bo *b, double *x) {
     const SpaceDim *d = &b->dims[j];
     if (d->kind == DIM_CATEGORICAL)
       x[j] = space_from_unit(d, fmin(fmax(x[j], 0), 0.999999999));
-    else if (space_cardinality(d) > 0)
-      x[j] = space_encode(d, space_decode(d, x[j]));
+    else
+      x[j] = space_round(d, x[j]);
   }
 }
 

@@ -133,3 +133,7 @@ double space_grid_point(const SpaceDim *d, int n_cont, uint64_t k) {
   double v = d->log ? exp(log(d->lo) + f * (log(d->hi) - log(d->lo))) : d->lo + f * (d->hi - d->lo);
   return space_encode(d, clampd(v, d->lo, d->hi));
 }
+
+double space_round(const SpaceDim *d, double x) {
+  return space_cardinality(d) > 0 ? space_encode(d, space_decode(d, x)) : x;
+}

@@ -32,6 +32,9 @@ double space_decode(const SpaceDim *d, double x);
 /// Encode a value (or a 0-based index for DIM_ORDINAL/DIM_CATEGORICAL); inverse of decode
 /// on the dimension's values.
 double space_encode(const SpaceDim *d, double value);
+/// A numeric or ordinal coordinate in [0, 1] moved to the code of the nearest of the
+/// dimension's values (unchanged for a continuous float; not for categoricals).
+double space_round(const SpaceDim *d, double x);
 /// Number of distinct values of the dimension; 0 for a continuous float.
 uint64_t space_cardinality(const SpaceDim *d);
 /// Grid of a dimension: all its values if it has at most `n_cont` of them or is discrete,
