@@ -20,6 +20,10 @@ int la_chol_inverse(double *L, int n, int lda) {
   return LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', n, L, lda) == 0 ? HPO_OK : HPO_EINVAL;
 }
 
+int la_tri_inverse(double *L, int n, int lda) {
+  return LAPACKE_dtrtri_work(LAPACK_COL_MAJOR, 'U', 'N', n, L, lda) == 0 ? HPO_OK : HPO_EINVAL;
+}
+
 const char *la_blas_coretype_fix(void) {
 #if defined(__x86_64__) && defined(__GNUC__)
   const char *core = openblas_get_corename();

@@ -14,6 +14,8 @@ int la_chol(double *A, int n, int lda);
 int la_chol_solve(const double *L, int n, int lda, double *b);
 /// Lower triangle of (L L^T)^-1 in place of L.
 int la_chol_inverse(double *L, int n, int lda);
+/// L^-1 (lower triangular) in place of L.
+int la_tri_inverse(double *L, int n, int lda);
 
 /// The OPENBLAS_CORETYPE this CPU should use when OpenBLAS fell back to its generic x86-64
 /// kernels on a CPU it does not know (OpenBLAS before 0.3.25 does so on, e.g., Sapphire
