@@ -130,6 +130,54 @@ int nsga2_rank(const double *f, const double *violation, int n, int m, int *rank
 
 typedef struct {
   const double *f;
+  int m;
+} LexCtx;
+
+static int cmp_lex(const void *a, const void *b, void *ud) {
+  const LexCtx *c = ud;
+  const double *x = c->f + (size_t)*(const int *)a * c->m, *y = c->f + (size_t)*(const int *)b * c->m;
+  for (int k = 0; k < c->m; k++)
+    if (x[k] != y[k]) return x[k] < y[k] ? -1 : 1;
+  return 0;
+}
+
+int nsga2_front(const double *f, const double *violation, int n, int m, unsigned char *front) {
+  memset(front, 0, (size_t)(n > 0 ? n : 0));
+  if (n <= 0) return HPO_OK;
+  double vmin = HUGE_VAL;
+  for (int i = 0; i < n; i++) vmin = fmin(vmin, violation ? fmax(violation[i], 0) : 0);
+  if (vmin > 0) {  // nothing feasible: the least violation wins (Deb's rule)
+    for (int i = 0; i < n; i++) front[i] = violation[i] == vmin;
+    return HPO_OK;
+  }
+  int *ord = malloc(sizeof(int) * (size_t)n), *fr = malloc(sizeof(int) * (size_t)n);
+  if (!ord || !fr) {
+    free(ord);
+    free(fr);
+    return HPO_ENOMEM;
+  }
+  int k = 0, nf = 0;
+  for (int i = 0; i < n; i++)
+    if (!violation || violation[i] <= 0) ord[k++] = i;
+  // In lexicographic order no point dominates one before it: the front only grows.
+  LexCtx c = {f, m};
+  qsort_r(ord, (size_t)k, sizeof(int), cmp_lex, &c);
+  for (int a = 0; a < k; a++) {
+    const double *p = f + (size_t)ord[a] * m;
+    int dom = 0;
+    for (int b = 0; b < nf && !dom; b++) dom = cdom(f + (size_t)fr[b] * m, 0, p, 0, m);
+    if (!dom) {
+      fr[nf++] = ord[a];
+      front[ord[a]] = 1;
+    }
+  }
+  free(ord);
+  free(fr);
+  return HPO_OK;
+}
+
+typedef struct {
+  const double *f;
   const int *idx;
   int m, c;
 } SortCtx;

@@ -49,6 +49,9 @@ uint64_t *nsga2_rng_state(Nsga2 *e);
 /// Fast non-dominated sort with Deb's constrained domination: rank[i] (0 = first front) of
 /// n points (f: n x m, minimised; violation may be NULL). Returns a status.
 int nsga2_rank(const double *f, const double *violation, int n, int m, int *rank);
+/// The first front alone (front[i] = 1 for its members, else 0), in O(n log n + n k m) time
+/// for a front of k points and O(n) memory: what `hpolua show` marks over a whole study.
+int nsga2_front(const double *f, const double *violation, int n, int m, unsigned char *front);
 /// Crowding distance of the points idx[0..k) of one front (infinite at each objective's
 /// extremes) into dist[0..k).
 void nsga2_crowding(const double *f, int m, const int *idx, int k, double *dist);
