@@ -258,4 +258,18 @@ function M.running_points(study)
   return points
 end
 
+-- A seed when the user gives none: different each run, saved in the sampler state so a
+-- resumed study continues the same sequence.
+function M.fresh_seed()
+  local f = io.open('/dev/urandom', 'rb')
+  if f then
+    local b = f:read(7)
+    f:close()
+    if b and #b == 7 then
+      return (string.unpack('<I7', b))
+    end
+  end
+  return math.floor(require('hpo.core').now() * 1e6) ~ require('hpo.core').getpid()
+end
+
 return M

@@ -6,7 +6,7 @@ local M = {}
 
 local USAGE = [[
 usage: hpolua STUDY.lua [--trials N] [--seed S] [--storage PATH|:memory:] [--fresh] [--quiet]
-       hpolua show DB [--study NAME]
+       hpolua show DB [--study NAME] [--ref R1,R2,...]
        hpolua best DB [--study NAME]
        hpolua export DB [--format csv|json] [--study NAME] [--output FILE]
        hpolua -e CODE
@@ -124,26 +124,29 @@ local function open_stored(args, spec)
   end
   chosen.space = util.json_decode(chosen.space) or {}
   chosen.config = util.json_decode(chosen.config) or {}
+  -- What the runner needs to rank trials: objectives and constraints from the stored config
+  -- (a constraints function's values were stored with each trial).
+  local c = chosen.config.constraints
+  chosen.objectives = chosen.config.objectives
+  chosen.constraints = c == 'function' and function()
+    error('the constraint values of this trial were not stored')
+  end or c
+  local runner = require('hpo.runner')
   local trials = assert(store:trials(chosen.id))
   for _, t in ipairs(trials) do
     t.params = util.json_decode(t.params) or {}
     t.metrics = t.values and util.json_decode(t.values) or nil
     t.values = nil
+    if t.state == 'COMPLETE' and (chosen.objectives or chosen.constraints) then
+      t.values = chosen.objectives and runner.values_of(chosen, t.metrics) or nil
+      t.violation = runner.violation(chosen, t.params, t.values or { t.value }, t.metrics)
+    end
   end
   return store, chosen, trials, opts
 end
 
 local function best_of(study, trials)
-  local best
-  for _, t in ipairs(trials) do
-    if t.state == 'COMPLETE' and t.value then
-      if not best or (study.direction == 'maximize' and t.value > best.value)
-        or (study.direction ~= 'maximize' and t.value < best.value) then
-        best = t
-      end
-    end
-  end
-  return best
+  return require('hpo.runner').best(study, trials)
 end
 
 local function trial_json(t)
@@ -151,6 +154,8 @@ local function trial_json(t)
     number = t.number,
     state = t.state,
     value = t.value,
+    values = t.values,
+    violation = t.violation,
     metrics = t.metrics,
     params = next(t.params) and t.params or util.json_decode('{}'),
     started = util.iso_time(t.started),
@@ -162,6 +167,22 @@ end
 
 local function cmd_best(args)
   local store <close>, study, trials = open_stored(args, {}) -- luacheck: no unused
+  if study.objectives then  -- several objectives: the Pareto front
+    local front = require('hpo.runner').pareto(study, trials)
+    if #front == 0 then
+      io.stderr:write(("hpolua: study '%s' has no complete trial\n"):format(study.name))
+      return 1
+    end
+    local j = { study = study.name, directions = {}, metrics = {}, pareto = {} }
+    for i, obj in ipairs(study.objectives) do
+      j.directions[i], j.metrics[i] = obj.direction, obj.name
+    end
+    for i, t in ipairs(front) do
+      j.pareto[i] = trial_json(t)
+    end
+    io.stdout:write(util.json_encode(j), '\n')
+    return 0
+  end
   local best = best_of(study, trials)
   if not best then
     io.stderr:write(("hpolua: study '%s' has no complete trial\n"):format(study.name))
@@ -181,13 +202,56 @@ local function fmt(v)
   return util.show(v)
 end
 
+-- The hypervolume of a front (minimised orientation) against ref: given as 'r1,r2,...' in
+-- the objectives' own units, else the front's nadir plus 10% of its range.
+local function front_hypervolume(study, front, ref_text)
+  local m, pts, ref = #study.objectives, {}, {}
+  local sign = {}
+  for i, obj in ipairs(study.objectives) do
+    sign[i] = obj.direction == 'maximize' and -1 or 1
+  end
+  for k, t in ipairs(front) do
+    pts[k] = {}
+    for i = 1, m do
+      pts[k][i] = sign[i] * t.values[i]
+    end
+  end
+  if ref_text then
+    for v in ref_text:gmatch('[^,]+') do
+      local x = tonumber(v)
+      if not x then
+        usage_error("--ref needs numbers separated by commas, got '%s'", ref_text)
+      end
+      ref[#ref + 1] = sign[#ref + 1] and sign[#ref + 1] * x
+    end
+    if #ref ~= m then
+      usage_error('--ref needs %d values (one per objective), got %d', m, #ref)
+    end
+  else
+    for i = 1, m do
+      local lo, hi = math.huge, -math.huge
+      for _, p in ipairs(pts) do
+        lo, hi = math.min(lo, p[i]), math.max(hi, p[i])
+      end
+      local span = hi > lo and hi - lo or math.max(math.abs(hi), 1)
+      ref[i] = hi + 0.1 * span
+    end
+  end
+  local shown = {}
+  for i = 1, m do
+    shown[i] = ('%.6g'):format(sign[i] * ref[i])
+  end
+  return core.hypervolume(pts, ref), table.concat(shown, ',')
+end
+
 local function cmd_show(args)
-  local store <close>, study, trials = open_stored(args, {})
+  local store <close>, study, trials, opts = open_stored(args, { ref = 'string' })
   local names = util.sorted_keys(study.space)
   local counts = assert(store:counts(study.id))
   local out = io.stdout
-  out:write(("study '%s' (%s%s)\n"):format(study.name, study.direction,
-    study.config.metric and (' ' .. study.config.metric) or ''))
+  out:write(("study '%s' (%s%s)\n"):format(study.name, study.objectives
+    and (#study.objectives .. ' objectives') or study.direction,
+    study.config.metric and not study.objectives and (' ' .. study.config.metric) or ''))
   local parts = {}
   for _, st in ipairs({ 'COMPLETE', 'PRUNED', 'FAILED', 'RUNNING', 'WAITING' }) do
     if counts[st] > 0 then
@@ -198,9 +262,29 @@ local function cmd_show(args)
     parts[#parts + 1] = ('%d interrupted'):format(counts.interrupted)
   end
   out:write(('trials: %s\n'):format(#parts > 0 and table.concat(parts, ', ') or 'none'))
-  local best = best_of(study, trials)
-  if best then
-    out:write(('best: trial %d, value %s\n'):format(best.number, util.show(best.value)))
+  local on_front = {}
+  if study.objectives then
+    local names = {}
+    for i, obj in ipairs(study.objectives) do
+      names[i] = obj.name .. ' (' .. obj.direction .. ')'
+    end
+    out:write(('objectives: %s\n'):format(table.concat(names, ', ')))
+    local front = require('hpo.runner').pareto(study, trials)
+    for _, t in ipairs(front) do
+      on_front[t.number] = true
+    end
+    if #front > 0 then
+      local hv, ref = front_hypervolume(study, front, opts.ref)
+      out:write(('pareto front: %d trials (marked *), hypervolume %.6g against (%s)\n'):format(
+        #front, hv, ref))
+    end
+  elseif opts.ref then
+    usage_error('--ref is for studies with several objectives')
+  else
+    local best = best_of(study, trials)
+    if best then
+      out:write(('best: trial %d, value %s\n'):format(best.number, util.show(best.value)))
+    end
   end
   -- A learned policy (hpo.reinforce) is shown: each parameter's most probable value.
   local state = store:sampler_state(study.id)
@@ -232,8 +316,19 @@ local function cmd_show(args)
       cells[i] = fmt(t.params[n])
     end
     local secs = t.started and t.finished and ('%.2f'):format(t.finished - t.started) or '-'
-    local line = ('%6d  %-8s  %-14s  %8s  %s'):format(t.number, t.state, fmt(t.value), secs,
-      table.concat(cells, '  '))
+    local value = fmt(t.value)
+    if t.values then
+      local vs = {}
+      for i, v in ipairs(t.values) do
+        vs[i] = ('%.6g'):format(v)
+      end
+      value = table.concat(vs, ',')
+    end
+    if t.violation and t.violation > 0 then
+      value = value .. ' (infeasible)'
+    end
+    local line = ('%5d%s  %-8s  %-14s  %8s  %s'):format(t.number, on_front[t.number] and '*' or ' ',
+      t.state, value, secs, table.concat(cells, '  '))
     if t.reason then
       line = line .. '  # ' .. t.reason:match('[^\n]*')
     end

@@ -12,7 +12,7 @@ local util = require('hpo._util')
 
 local M = {}
 
-local Cma = { name = 'cmaes' }
+local Cma = { name = 'cmaes', single_objective = true }
 Cma.__index = Cma
 
 local OPTIONS = { seed = 'integer', sigma0 = 'number', popsize = 'integer', restart = 'string',
@@ -119,7 +119,7 @@ function Cma:setup(study, state)
     util.fail(self.where, 'hpo.cmaes: the space has no numeric parameter (use hpo.tpe)')
   end
   self.sign = study.direction == 'maximize' and -1 or 1
-  local seed = self.seed or (math.floor(core.now() * 1e6) ~ core.getpid())
+  local seed = self.seed or util.fresh_seed()
   self.seed = seed
   local x0
   if self.x0 then

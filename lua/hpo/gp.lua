@@ -7,7 +7,7 @@ local util = require('hpo._util')
 
 local M = {}
 
-local Gp = { name = 'gp' }
+local Gp = { name = 'gp', single_objective = true }
 Gp.__index = Gp
 
 local OPTIONS = {
@@ -64,7 +64,7 @@ function Gp:setup(study, state)
   if type(state) == 'string' then
     seed, rest = state:match('^(%-?%d+):(.*)$')
   end
-  self.seed = math.tointeger(seed) or self.seed or math.floor(core.now() * 1e6) ~ core.getpid()
+  self.seed = math.tointeger(seed) or self.seed or util.fresh_seed()
   local o = {}
   for k, v in pairs(self.opts) do
     o[k] = v

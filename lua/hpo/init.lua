@@ -25,6 +25,7 @@ M.tpe = require('hpo.tpe').tpe
 M.gp = require('hpo.gp').gp
 M.cmaes = require('hpo.cmaes').cmaes
 M.reinforce = require('hpo.reinforce').reinforce
+M.nsga2 = require('hpo.nsga2').nsga2
 
 -- Schedulers (early stopping).
 local scheduler = require('hpo.scheduler')

@@ -18,6 +18,13 @@ local function fmt_value(v)
   if v == nil then
     return '-'
   end
+  if type(v) == 'table' then  -- several objectives
+    local parts = {}
+    for i, x in ipairs(v) do
+      parts[i] = ('%.6g'):format(x)
+    end
+    return table.concat(parts, ',')
+  end
   return ('%.6g'):format(v)
 end
 
@@ -81,7 +88,7 @@ function View:trial(rec, best, elapsed)
   local bestv = best and ('%s (#%d)'):format(fmt_value(best.value), best.number) or '-'
   if self.interactive then
     self.out:write(('\r\27[K[%d/%d] best %s  last #%d %s %s  %s'):format(
-      self.already + self.ran, self.total, bestv, rec.number, rec.state, fmt_value(rec.value),
+      self.already + self.ran, self.total, bestv, rec.number, rec.state, fmt_value(rec.values or rec.value),
       fmt_time(elapsed)))
     self.out:flush()
     return
@@ -93,7 +100,7 @@ function View:trial(rec, best, elapsed)
       rec.malformed == 1 and '' or 's')
   end
   self:print('trial %-4d %-8s value %-12s best %-20s %s%s', rec.number, rec.state,
-    fmt_value(rec.value), bestv, fmt_time(elapsed), tail)
+    fmt_value(rec.values or rec.value), bestv, fmt_time(elapsed), tail)
 end
 
 function View:finish(r)
@@ -132,7 +139,18 @@ function View:finish(r)
         src.path, w * src.weight)
     end
   end
-  if r.best then
+  if r.pareto then
+    local nums = {}
+    for i, t in ipairs(r.pareto) do
+      if i > 12 then
+        nums[#nums + 1] = '...'
+        break
+      end
+      nums[i] = '#' .. t.number
+    end
+    self:print('pareto front: %d trial%s %s (hpolua best DB lists them)', #r.pareto,
+      #r.pareto == 1 and '' or 's', table.concat(nums, ' '))
+  elseif r.best then
     self:print('best: trial %d, value %s', r.best.number, util.show(r.best.value))
     self:print('  %s', self.study.space:format_params(r.best.params))
   else

@@ -10,7 +10,7 @@ local util = require('hpo._util')
 
 local M = {}
 
-local Reinforce = { name = 'reinforce' }
+local Reinforce = { name = 'reinforce', single_objective = true }
 Reinforce.__index = Reinforce
 
 local OPTIONS = { seed = 'integer', lr = 'number', batch = 'integer', baseline_decay = 'number',
@@ -44,7 +44,7 @@ function M.reinforce(opts)
 end
 
 function Reinforce:setup(study, state)
-  self.seed = self.seed or (math.floor(core.now() * 1e6) ~ core.getpid())
+  self.seed = self.seed or util.fresh_seed()
   self.policy_batch = self.batch or math.max(8, study.parallel or 1)
   self.policy = core.pg(study.space.core, {
     seed = self.seed, lr = self.lr, batch = self.policy_batch,

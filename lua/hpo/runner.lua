@@ -187,6 +187,14 @@ function M.call_objective(study, trial)
     local msg = tostring(ret):gsub('\n%s*%[C%]: in %?', '')
     return 'FAILED', nil, nil, msg
   end
+  if study.objectives and type(ret) == 'table' and ret[1] ~= nil then
+    -- A list of values, one per objective: named by the study's metrics.
+    local named = {}
+    for i, obj in ipairs(study.objectives) do
+      named[obj.name] = ret[i]
+    end
+    ret = named
+  end
   local value, metrics, reason = M.outcome(study.metric, ret, trial.last_report)
   if reason then
     return 'FAILED', nil, metrics, reason
@@ -194,22 +202,142 @@ function M.call_objective(study, trial)
   return 'COMPLETE', value, metrics
 end
 
+-- Whether trial record a beats b: a feasible one beats an infeasible one, the smaller
+-- violation of two infeasible ones wins (Deb's rule), then the study's direction.
 local function better(study, a, b)
-  if study.direction == 'minimize' then
-    return a < b
+  local va, vb = a.violation or 0, b.violation or 0
+  if va ~= vb then
+    return va < vb
   end
-  return a > b
+  if study.direction == 'minimize' then
+    return a.value < b.value
+  end
+  return a.value > b.value
 end
 
---- The best COMPLETE trial of a list of trial records, by the study's direction.
+--- The best COMPLETE trial of a list of trial records, by the study's direction (none for
+--- a study with several objectives: see M.pareto).
 function M.best(study, trials)
+  if study.objectives then
+    return nil
+  end
   local best
   for _, t in ipairs(trials) do
-    if t.state == 'COMPLETE' and t.value and (not best or better(study, t.value, best.value)) then
+    if t.state == 'COMPLETE' and t.value and (not best or better(study, t, best)) then
       best = t
     end
   end
   return best
+end
+
+--- The objective values of a trial from its metrics, in the study's order, or nil and why.
+function M.values_of(study, metrics)
+  local values = {}
+  for i, obj in ipairs(study.objectives) do
+    local v = metrics and metrics[obj.name]
+    if type(v) ~= 'number' or v ~= v then
+      return nil, v == nil and ("no value for objective '%s'"):format(obj.name)
+        or ("objective '%s' must be a number, got %s"):format(obj.name, util.show(v))
+    end
+    values[i] = v
+  end
+  return values
+end
+
+--- Total constraint violation (sum of the positive parts) of a trial and the constraint
+--- values, from the study's constraints function or constraint metrics; nil and why when
+--- they cannot be evaluated. Values of a function are kept in metrics._constraints.
+function M.violation(study, params, values, metrics)
+  local c = study.constraints
+  if not c then
+    return 0
+  end
+  local list
+  if type(c) == 'function' then
+    list = metrics and metrics._constraints
+    if list == nil then
+      local ok, ret = pcall(c, params, values)
+      if not ok then
+        return nil, 'constraints function failed: ' .. tostring(ret)
+      end
+      list = ret
+    end
+    if type(list) == 'number' then
+      list = { list }
+    end
+    if type(list) ~= 'table' then
+      return nil, ('constraints function must return a list of numbers, got %s'):format(
+        util.show(list))
+    end
+  else
+    list = {}
+    for i, name in ipairs(c) do
+      list[i] = metrics and metrics[name]
+      if list[i] == nil then
+        return nil, ("no value for constraint metric '%s'"):format(name)
+      end
+    end
+  end
+  local total = 0
+  for i, v in ipairs(list) do
+    if type(v) ~= 'number' or v ~= v then
+      return nil, ('constraint %d must be a number, got %s'):format(i, util.show(v))
+    end
+    total = total + math.max(v, 0)
+  end
+  return total, list
+end
+
+--- The Pareto-optimal COMPLETE trials of a study with several objectives (feasible first, by
+--- Deb's rule), in trial order.
+function M.pareto(study, trials)
+  local done, f, v = {}, {}, {}
+  for _, t in ipairs(trials) do
+    if t.state == 'COMPLETE' and t.values then
+      local row = {}
+      for i, obj in ipairs(study.objectives) do
+        row[i] = obj.direction == 'maximize' and -t.values[i] or t.values[i]
+      end
+      done[#done + 1], f[#f + 1], v[#v + 1] = t, row, t.violation or 0
+    end
+  end
+  local on = core.pareto(f, v)
+  local front = {}
+  for i, t in ipairs(done) do
+    if on[i] then
+      front[#front + 1] = t
+    end
+  end
+  return front
+end
+
+-- A COMPLETE outcome checked against the objectives and constraints: values and violation
+-- added, or the outcome turned FAILED with the reason.
+local function with_objectives(study, params, o)
+  if o.state ~= 'COMPLETE' or not (study.objectives or study.constraints) then
+    return o
+  end
+  local values, why
+  if study.objectives then
+    values, why = M.values_of(study, o.metrics)
+  else
+    values = { o.value }
+  end
+  local violation, list
+  if values then
+    violation, list = M.violation(study, params, values, o.metrics)
+    why = not violation and list or nil
+  end
+  if why then
+    return { state = 'FAILED', metrics = o.metrics, reason = why, malformed = o.malformed }
+  end
+  if type(study.constraints) == 'function' then
+    o.metrics = o.metrics or { [study.metric or 'value'] = o.value }
+    o.metrics._constraints = list
+  end
+  o.values = study.objectives and values or nil
+  o.violation = violation
+  return o
 end
 
 -- Open or create the stored study; refuse one whose definition changed incompatibly.
@@ -233,7 +361,8 @@ local function open_study(store, study, path)
     return row.id, false
   end
   local config = util.json_encode({ metric = study.metric, description = study.description,
-    sampler = study.sampler.name })
+    sampler = study.sampler.name, objectives = study.objectives,
+    constraints = type(study.constraints) == 'function' and 'function' or study.constraints })
   local id = check(store:create_study(study.name, study.direction,
     util.json_encode(study.space:describe()), config))
   for _, params in ipairs(study.enqueue) do
@@ -254,7 +383,7 @@ Session.__index = Session
 -- Decode a stored trial row into a history record.
 function Session:record(row)
   local params = util.json_decode(row.params) or {}
-  return {
+  local rec = {
     number = row.number,
     state = row.state,
     params = self.study.space:check_params(params) or params,
@@ -265,6 +394,11 @@ function Session:record(row)
     started = row.started,
     finished = row.finished,
   }
+  if rec.state == 'COMPLETE' and (self.study.objectives or self.study.constraints) then
+    rec.values = self.study.objectives and M.values_of(self.study, rec.metrics) or nil
+    rec.violation = M.violation(self.study, rec.params, rec.values or { rec.value }, rec.metrics)
+  end
+  return rec
 end
 
 -- Count a trial's attempts: 1, or one more than the trial it retries.
@@ -349,13 +483,14 @@ end
 --- when the study must stop (max_failures consecutive failures).
 function Session:finish(trial, o)
   local study = self.study
+  o = with_objectives(study, trial.params, o)
   check(self.store:finish_trial(trial.id, {
     state = o.state, value = o.value, values = o.metrics and util.json_encode(o.metrics) or nil,
     reason = o.reason, log_dir = trial.dir, malformed = o.malformed,
   }))
   local rec = { number = trial.number, state = o.state, params = trial.params, value = o.value,
     metrics = o.metrics, reason = o.reason, malformed = o.malformed, curve = trial.curve,
-    step = o.step, intermediate = o.intermediate }
+    step = o.step, intermediate = o.intermediate, values = o.values, violation = o.violation }
   study.history[#study.history + 1] = rec
   study.curves[trial.number] = nil
   if study.scheduler then
@@ -364,7 +499,8 @@ function Session:finish(trial, o)
   if self.sampler.tell then
     self.sampler:tell(study, rec)
   end
-  if o.state == 'COMPLETE' and (not self.best or better(study, o.value, self.best.value)) then
+  if o.state == 'COMPLETE' and not study.objectives
+    and (not self.best or better(study, rec, self.best)) then
     self.best = rec
   end
   self.view:trial(rec, self.best, core.monotonic() - self.t0)
@@ -504,6 +640,13 @@ local function command(sess, t)
     'HPO_CHECKPOINT_DIR=' .. t.dir .. '/checkpoint',
     'HPO_METRIC=' .. (study.metric or 'value'),
   }
+  if study.objectives then
+    local names = {}
+    for i, obj in ipairs(study.objectives) do
+      names[i] = obj.name
+    end
+    env[#env + 1] = 'HPO_METRICS=' .. table.concat(names, ',')
+  end
   return { argv = argv, env = env, cwd = sess.cwd, stdout = t.dir .. '/stdout.log',
     stderr = t.dir .. '/stderr.log', timeout = study.timeout }
 end
@@ -766,6 +909,7 @@ function M.run(study, opts)
     study = study.name,
     storage = path,
     best = sess.best,
+    pareto = study.objectives and M.pareto(study, study.history) or nil,
     counts = check(store:counts(study_id)),
     trials = study.history,
     elapsed = core.monotonic() - sess.t0,

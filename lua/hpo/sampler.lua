@@ -11,20 +11,6 @@ local util = require('hpo._util')
 
 local M = {}
 
--- A seed when the user gives none: different each run, saved in the sampler state so a
--- resumed study continues the same sequence.
-local function fresh_seed()
-  local f = io.open('/dev/urandom', 'rb')
-  if f then
-    local b = f:read(7)
-    f:close()
-    if b and #b == 7 then
-      return (string.unpack('<I7', b))
-    end
-  end
-  return math.floor(core.now() * 1e6) ~ core.getpid()
-end
-
 local check_options = util.check_options
 
 local function parse_state(state, pattern)
@@ -47,7 +33,7 @@ function M.random(opts)
 end
 
 function Random:setup(study, state)
-  self.rng = core.rng(self.seed or fresh_seed())
+  self.rng = core.rng(self.seed or util.fresh_seed())
   if state then
     self.rng:restore(state)
   end
@@ -83,7 +69,7 @@ function Qmc:setup(study, state)
       dim, core.sobol_max_dim)
   end
   local seed, index = parse_state(state, '^(%-?%d+):(%d+)$')
-  self.seed = math.tointeger(seed) or self.seed or fresh_seed()
+  self.seed = math.tointeger(seed) or self.seed or util.fresh_seed()
   self.sobol = core.sobol(dim, self.seed, self.scramble)
   if index then
     self.sobol:seek(math.tointeger(index))
@@ -121,7 +107,7 @@ end
 
 function GridSampler:setup(study, state)
   local seed, pos = parse_state(state, '^(%-?%d+):(%d+)$')
-  self.seed = math.tointeger(seed) or self.seed or fresh_seed()
+  self.seed = math.tointeger(seed) or self.seed or util.fresh_seed()
   self.pos = math.tointeger(pos) or 0
   local sizes = study.space.core:grid_sizes(self.n)
   local grid, err = core.grid(sizes, self.seed, self.shuffle)

@@ -24,7 +24,10 @@ local FIELDS = {
   name = 'string',
   description = 'string',
   direction = 'string',
+  directions = 'table',
   metric = 'string',
+  metrics = 'table',
+  constraints = 'any',
   space = 'table',
   objective = 'function',
   trials = 'integer',
@@ -80,6 +83,76 @@ local function check_run(run, space, where)
   return argv
 end
 
+-- direction/metric, or directions/metrics for several objectives, and constraints. A study
+-- with several objectives keeps direction as the directions joined by commas (what storage
+-- compares on resume) and metric as the first objective's name (the stored value column).
+function M.objectives(s, def, where)
+  local function check_dir(d, label, field)
+    if d ~= 'minimize' and d ~= 'maximize' then
+      util.fail(util.where_field(field, where), "hpo.study: %s must be 'minimize' or "
+        .. "'maximize', got %s", label, util.show(d))
+    end
+  end
+  if def.directions == nil then
+    if def.metrics ~= nil then
+      util.fail(util.where_field('metrics', where), "hpo.study: field 'metrics' goes with "
+        .. "'directions' (one direction per objective)")
+    end
+    s.direction = def.direction or 'minimize'
+    check_dir(s.direction, 'direction', 'direction')
+    s.metric = def.metric
+  else
+    if def.direction ~= nil or def.metric ~= nil then
+      util.fail(util.where_field('directions', where), "hpo.study: give 'direction'/'metric' "
+        .. "or 'directions'/'metrics', not both")
+    end
+    local n = #def.directions
+    if n == 0 then
+      util.fail(util.where_field('directions', where), "hpo.study: field 'directions' must list "
+        .. 'one direction per objective')
+    end
+    local names = def.metrics or {}
+    if def.metrics and #names ~= n then
+      util.fail(util.where_field('metrics', where), "hpo.study: %d metrics for %d directions", #names, n)
+    end
+    s.objectives = {}
+    local seen = {}
+    for i = 1, n do
+      check_dir(def.directions[i], ('directions[%d]'):format(i), 'directions')
+      local name = names[i] or ('value' .. i)
+      if type(name) ~= 'string' or seen[name] then
+        util.fail(util.where_field('metrics', where), 'hpo.study: metrics[%d] must be a new '
+          .. 'name, got %s', i, util.show(name))
+      end
+      seen[name] = true
+      s.objectives[i] = { name = name, direction = def.directions[i] }
+    end
+    s.multi = n > 1
+    s.direction = table.concat(def.directions, ',')
+    s.metric = s.objectives[1].name
+    if n == 1 then  -- one objective written as a list: the usual single-objective study
+      s.direction, s.objectives = def.directions[1], nil
+    end
+  end
+  local c = def.constraints
+  if c ~= nil then
+    if type(c) ~= 'function' and type(c) ~= 'table' then
+      util.fail(util.where_field('constraints', where), "hpo.study: field 'constraints' must be "
+        .. 'a function(params, values) returning a list of numbers (feasible when all <= 0) '
+        .. 'or a list of metric names, got %s', util.show(c))
+    end
+    if type(c) == 'table' then
+      for i, name in ipairs(c) do
+        if type(name) ~= 'string' then
+          util.fail(util.where_field('constraints', where), 'hpo.study: constraints[%d] must be '
+            .. 'a metric name, got %s', i, util.show(name))
+        end
+      end
+    end
+    s.constraints = c
+  end
+end
+
 --- Validate a study definition; errors name the field and the file:line of the call.
 ---@param def table
 ---@return hpo.Study
@@ -95,7 +168,7 @@ function M.new(def)
       util.fail(util.where_field(k, where), "hpo.study: unknown field '%s'%s", tostring(k),
         util.suggest(tostring(k), known))
     end
-    local ok = want == 'integer' and math.type(v) == 'integer' or type(v) == want
+    local ok = want == 'any' or want == 'integer' and math.type(v) == 'integer' or type(v) == want
     if not ok then
       util.fail(util.where_field(k, where), "hpo.study: field '%s' must be %s %s, got %s", k,
         want == 'integer' and 'an' or 'a', want, util.show(v))
@@ -108,12 +181,7 @@ function M.new(def)
       util.show(s.name))
   end
   s.description = def.description
-  s.direction = def.direction or 'minimize'
-  if s.direction ~= 'minimize' and s.direction ~= 'maximize' then
-    util.fail(where, "hpo.study: direction must be 'minimize' or 'maximize', got %s",
-      util.show(s.direction))
-  end
-  s.metric = def.metric
+  M.objectives(s, def, where)
   if def.space == nil then
     util.fail(where, 'hpo.study: missing field \'space\'')
   end
@@ -148,9 +216,17 @@ function M.new(def)
   end
   s.trials = def.trials
   s.max_failures = positive(def, 'max_failures', 20, where)
-  s.sampler = def.sampler or require('hpo.tpe').tpe()
+  s.sampler = def.sampler or (s.multi and require('hpo.nsga2').nsga2() or require('hpo.tpe').tpe())
   if type(s.sampler.ask) ~= 'function' then
     util.fail(where, 'hpo.study: sampler must have an ask(self, study) method')
+  end
+  if s.multi and s.sampler.single_objective then
+    util.fail(util.where_field('sampler', where), 'hpo.study: sampler %s optimises one objective; '
+      .. 'this study has %d (use hpo.nsga2() or hpo.random())', s.sampler.name, #s.objectives)
+  end
+  if s.multi and def.scheduler ~= nil then
+    util.fail(util.where_field('scheduler', where), 'hpo.study: schedulers stop trials by one '
+      .. 'metric; a study with several objectives cannot have one')
   end
   if def.scheduler ~= nil and type(def.scheduler.on_report) ~= 'function' then
     util.fail(util.where_field('scheduler', where),

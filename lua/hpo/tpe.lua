@@ -6,7 +6,7 @@ local util = require('hpo._util')
 
 local M = {}
 
-local Tpe = { name = 'tpe' }
+local Tpe = { name = 'tpe', single_objective = true }
 Tpe.__index = Tpe
 
 local OPTIONS = {
@@ -52,7 +52,7 @@ function Tpe:setup(study, state)
   if type(state) == 'string' then
     seed, rng = state:match('^(%-?%d+):(%x+)')
   end
-  self.seed = math.tointeger(seed) or self.seed or math.floor(core.now() * 1e6) ~ core.getpid()
+  self.seed = math.tointeger(seed) or self.seed or util.fresh_seed()
   self.engine = core.tpe(study.space.core, {
     seed = self.seed, startup = self.startup, candidates = self.candidates,
     gamma = type(self.gamma) == 'string' and self.gamma or nil,

@@ -393,7 +393,7 @@ int nsga2_ask(Nsga2 *e, double *x) {
       if (cat)
         v = rng_uniform(&e->rng) < 0.5 ? b : a;
       else if (rng_uniform(&e->rng) < e->o.swap_prob)
-        v = sbx(&e->rng, a, b, e->o.eta_c);
+        v = e->o.uniform ? b : sbx(&e->rng, a, b, e->o.eta_c);
     }
     if (rng_uniform(&e->rng) < pm) v = cat ? random_coord(e, j) : poly_mutate(&e->rng, v, e->o.eta_m);
     x[j] = cat ? v : space_round(&e->dims[j], v);

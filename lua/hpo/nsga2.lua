@@ -1,0 +1,100 @@
+--- hpo.nsga2(): NSGA-II (src/core/nsga2.c) for studies with several objectives, the default
+--- sampler when a study has `directions`. Generations are ranges of trial numbers
+--- (population size each), so parallel workers never wait and a resumed study rebuilds the
+--- same populations from its history. Failed trials count for their generation but are
+--- never parents; constraint violations rank trials by Deb's rule.
+local core = require('hpo.core')
+local util = require('hpo._util')
+
+local M = {}
+
+local Nsga2 = { name = 'nsga2' }
+Nsga2.__index = Nsga2
+
+local OPTIONS = {
+  seed = 'integer', population = 'integer', crossover = 'string', crossover_prob = 'number',
+  swap_prob = 'number', eta_c = 'number', eta_m = 'number', mutation_prob = 'number',
+}
+
+--- Options: seed, population (50), crossover ('sbx' (default) or 'uniform' on numeric
+--- parameters; categorical ones always cross uniformly), crossover_prob (0.9), swap_prob
+--- (0.5: each coordinate's chance to be crossed), eta_c (20) and eta_m (20) the SBX and
+--- polynomial-mutation distribution indices, mutation_prob (1 / number of parameters).
+function M.nsga2(opts)
+  local where = util.where()
+  opts = util.check_options(where, 'nsga2', opts, OPTIONS)
+  if opts.crossover ~= nil and opts.crossover ~= 'sbx' and opts.crossover ~= 'uniform' then
+    util.fail(where, "hpo.nsga2: crossover must be 'sbx' or 'uniform', got %s",
+      util.show(opts.crossover))
+  end
+  if (opts.population or 50) < 2 then
+    util.fail(where, 'hpo.nsga2: population must be >= 2, got %d', opts.population)
+  end
+  for _, k in ipairs({ 'crossover_prob', 'swap_prob', 'mutation_prob' }) do
+    if opts[k] ~= nil and (opts[k] < 0 or opts[k] > 1) then
+      util.fail(where, 'hpo.nsga2: %s must be in [0, 1], got %s', k, util.show(opts[k]))
+    end
+  end
+  for _, k in ipairs({ 'eta_c', 'eta_m' }) do
+    if opts[k] ~= nil and opts[k] < 0 then
+      util.fail(where, 'hpo.nsga2: %s must be >= 0, got %s', k, util.show(opts[k]))
+    end
+  end
+  return setmetatable({ opts = opts, seed = opts.seed }, Nsga2)
+end
+
+function Nsga2:setup(study, state)
+  local seed, rng
+  if type(state) == 'string' then
+    seed, rng = state:match('^(%-?%d+):(%x+)$')
+    if not seed then
+      error('hpo.nsga2: the stored sampler state is malformed: ' .. state)
+    end
+  end
+  self.seed = math.tointeger(seed) or self.seed or util.fresh_seed()
+  local o = {}
+  for k, v in pairs(self.opts) do
+    o[k] = v
+  end
+  o.seed = self.seed
+  o.uniform = o.crossover == 'uniform'
+  local objectives = study.objectives or { { direction = study.direction } }
+  self.signs = {}
+  for i, obj in ipairs(objectives) do
+    self.signs[i] = obj.direction == 'maximize' and -1 or 1
+  end
+  self.engine = core.nsga2(study.space.core, #objectives, o)
+  if rng then
+    self.engine:restore(rng)
+  end
+end
+
+function Nsga2:tell(study, trial)
+  local x = study.space:encode(trial.params)
+  local values = trial.values or (trial.value and { trial.value })
+  if trial.state == 'COMPLETE' and values then
+    local f = {}
+    for i, s in ipairs(self.signs) do
+      f[i] = s * values[i]
+    end
+    self.engine:tell(trial.number, x, f, trial.violation or 0)
+  else
+    self.engine:tell(trial.number, x, nil)
+  end
+end
+
+function Nsga2:ask(study)
+  return (study.space:decode(self.engine:ask()))
+end
+
+--- Generations whose population has been formed.
+function Nsga2:generation()
+  return self.engine:generation()
+end
+
+-- seed:rng; the populations are rebuilt from the history on resume.
+function Nsga2:state()
+  return ('%d:%s'):format(self.seed, self.engine:state())
+end
+
+return M
