@@ -264,11 +264,11 @@ local function cmd_show(args)
   out:write(('trials: %s\n'):format(#parts > 0 and table.concat(parts, ', ') or 'none'))
   local on_front = {}
   if study.objectives then
-    local names = {}
+    local objs = {}
     for i, obj in ipairs(study.objectives) do
-      names[i] = obj.name .. ' (' .. obj.direction .. ')'
+      objs[i] = obj.name .. ' (' .. obj.direction .. ')'
     end
-    out:write(('objectives: %s\n'):format(table.concat(names, ', ')))
+    out:write(('objectives: %s\n'):format(table.concat(objs, ', ')))
     local front = require('hpo.runner').pareto(study, trials)
     for _, t in ipairs(front) do
       on_front[t.number] = true

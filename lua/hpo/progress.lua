@@ -88,8 +88,8 @@ function View:trial(rec, best, elapsed)
   local bestv = best and ('%s (#%d)'):format(fmt_value(best.value), best.number) or '-'
   if self.interactive then
     self.out:write(('\r\27[K[%d/%d] best %s  last #%d %s %s  %s'):format(
-      self.already + self.ran, self.total, bestv, rec.number, rec.state, fmt_value(rec.values or rec.value),
-      fmt_time(elapsed)))
+      self.already + self.ran, self.total, bestv, rec.number, rec.state,
+      fmt_value(rec.values or rec.value), fmt_time(elapsed)))
     self.out:flush()
     return
   end

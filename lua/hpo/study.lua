@@ -113,7 +113,8 @@ function M.objectives(s, def, where)
     end
     local names = def.metrics or {}
     if def.metrics and #names ~= n then
-      util.fail(util.where_field('metrics', where), "hpo.study: %d metrics for %d directions", #names, n)
+      util.fail(util.where_field('metrics', where), 'hpo.study: %d metrics for %d directions',
+        #names, n)
     end
     s.objectives = {}
     local seen = {}

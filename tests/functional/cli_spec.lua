@@ -83,7 +83,7 @@ describe('hpolua examples/quickstart.lua', function()
     assert.are.equal(0, r.code)
     assert.matches("study 'quickstart' %(minimize%)", r.out)
     assert.matches('trials: 60 complete', r.out)
-    assert.matches('\n +59  COMPLETE', r.out)
+    assert.matches('\n +59 +COMPLETE', r.out)
   end)
 
   it('starts over with --fresh and --trials', function()
