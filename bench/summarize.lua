@@ -1,5 +1,8 @@
--- Summarise "problem seed r25 r50 r100" lines from several samplers (file per sampler) as a
--- table of median [first quartile, third quartile] regret.
+-- Summarise "problem seed v1 v2 ..." lines from several samplers (a file per sampler) as a
+-- table of median [first quartile, third quartile] per column. A value '-' (not measured)
+-- is left out; a column with none prints '-'.
+-- Environment: BUDGETS, the budgets the columns stand for (default 25,50,100); METRIC, the
+-- word in the header (default regret).
 -- usage: lua5.4 bench/summarize.lua LABEL=FILE ...
 local function quantile(t, q)
   table.sort(t)
@@ -9,39 +12,58 @@ local function quantile(t, q)
   return t[lo] + (pos - lo) * (t[hi] - t[lo])
 end
 
+local budgets = {}
+for b in (os.getenv('BUDGETS') or '25,50,100'):gmatch('%d+') do
+  budgets[#budgets + 1] = b
+end
+local metric = os.getenv('METRIC') or 'regret'
+local ncol = #budgets
+
 local rows, labels, problems = {}, {}, {}
 for _, a in ipairs(arg) do
   local label, file = a:match('^([^=]+)=(.+)$')
   labels[#labels + 1] = label
   for line in io.lines(file) do
-    local prob, _, r25, r50, r100 = line:match('^(%S+)%s+(%d+)%s+(%S+)%s+(%S+)%s+(%S+)')
-    if prob then
+    local fields = {}
+    for f in line:gmatch('%S+') do
+      fields[#fields + 1] = f
+    end
+    local prob = fields[1]
+    if prob and tonumber(fields[2]) and #fields >= 2 + ncol then
       if not rows[prob] then
         rows[prob] = {}
         problems[#problems + 1] = prob
       end
-      rows[prob][label] = rows[prob][label] or { {}, {}, {} }
-      local r = rows[prob][label]
-      table.insert(r[1], tonumber(r25))
-      table.insert(r[2], tonumber(r50))
-      table.insert(r[3], tonumber(r100))
+      local r = rows[prob][label] or { n = 0 }
+      rows[prob][label] = r
+      r.n = r.n + 1
+      for k = 1, ncol do
+        r[k] = r[k] or {}
+        local v = tonumber(fields[2 + k])
+        if v then
+          table.insert(r[k], v)
+        end
+      end
     end
   end
 end
--- The budgets the three columns stand for (BUDGETS=100,300,1000; default 25,50,100).
-local b1, b2, b3 = (os.getenv('BUDGETS') or '25,50,100'):match('(%d+),(%d+),(%d+)')
-print(('| problem | sampler | seeds | regret @%s | regret @%s | regret @%s |'):format(b1, b2, b3))
-print('|---|---|---:|---|---|---|')
+local head, rule = {}, {}
+for k, b in ipairs(budgets) do
+  head[k], rule[k] = ('%s @%s'):format(metric, b), '---'
+end
+print(('| problem | sampler | seeds | %s |'):format(table.concat(head, ' | ')))
+print(('|---|---|---:|%s|'):format(table.concat(rule, '|')))
 for _, prob in ipairs(problems) do
   for _, label in ipairs(labels) do
     local r = rows[prob][label]
     if r then
       local cells = {}
-      for k = 1, 3 do
-        cells[k] = ('%.3g [%.3g, %.3g]'):format(quantile(r[k], 0.5), quantile(r[k], 0.25),
-          quantile(r[k], 0.75))
+      for k = 1, ncol do
+        local v = r[k]
+        cells[k] = #v == 0 and '-' or ('%.4g [%.4g, %.4g]'):format(quantile(v, 0.5),
+          quantile(v, 0.25), quantile(v, 0.75))
       end
-      print(('| %s | %s | %d | %s |'):format(prob, label, #r[1], table.concat(cells, ' | ')))
+      print(('| %s | %s | %d | %s |'):format(prob, label, r.n, table.concat(cells, ' | ')))
     end
   end
 end

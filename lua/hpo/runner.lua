@@ -256,7 +256,7 @@ function M.violation(study, params, values, metrics)
   if type(c) == 'function' then
     list = metrics and metrics._constraints
     if list == nil then
-      local ok, ret = pcall(c, params, values)
+      local ok, ret = pcall(c, params, values, metrics)
       if not ok then
         return nil, 'constraints function failed: ' .. tostring(ret)
       end
