@@ -19,7 +19,7 @@ return hpo.study({
   metrics = { 'error', 'latency_ms' },
   objective = function(p)
     local capacity = math.log(p.layers * p.units)
-    local fit = math.abs(math.log10(p.lr) + 2.5) * 0.05  -- best near lr = 3e-3
+    local fit = math.abs(math.log(p.lr, 10) + 2.5) * 0.05  -- best near lr = 3e-3
     local error = 0.05 + 0.9 / capacity + fit + 0.1 * (p.dropout - 0.2) ^ 2
     local latency = 0.2 * p.layers * (p.units / 64) ^ 1.3 + 0.5
     return { error = error, latency_ms = latency, memory_mb = p.layers * p.units * 0.25 }

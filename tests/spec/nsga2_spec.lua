@@ -164,7 +164,8 @@ describe('a study with several objectives', function()
   end)
 
   it('continues the same populations after a resume', function()
-    local whole = zdt1_study(90, hpo.nsga2({ seed = 5, population = 20 })):optimize({ quiet = true })
+    local whole = zdt1_study(90, hpo.nsga2({ seed = 5, population = 20 }))
+      :optimize({ quiet = true })
     local path = spec_util.tmpdb()
     zdt1_study(47, hpo.nsga2({ seed = 5, population = 20 })):optimize({ quiet = true,
       storage = path })
