@@ -2,6 +2,7 @@
 #include "hv.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,40 +57,115 @@ static int cmp_z(const void *a, const void *b) {
   return (p->z > q->z) - (p->z < q->z);
 }
 
-// Insert q into the staircase f[0..*k) (x ascending, y descending) and return the area it
-// adds to the region dominated within [.., rx] x [.., ry].
-static double insert2(P2 *f, int *k, P2 q, double rx, double ry) {
-  int lo = 0, hi = *k;  // first index with x > q.x
-  while (lo < hi) {
-    int mid = (lo + hi) / 2;
-    if (f[mid].x <= q.x) lo = mid + 1;
-    else hi = mid;
+// The two-dimensional front of the 3-D sweep: a treap (randomised balanced tree) of its
+// points in x order (y then decreases), so each insertion and each removal costs O(log n)
+// expected, and the whole sweep O(n log n) (Beume et al. 2009 use a balanced tree too).
+typedef struct {
+  double x, y;
+  int l, r;
+  uint32_t pri;
+} TNode;
+
+typedef struct {
+  TNode *a;
+  int n;
+  uint64_t s;  // xorshift state for the priorities (deterministic)
+} Treap;
+
+static uint32_t tr_rand(Treap *t) {
+  t->s ^= t->s << 13;
+  t->s ^= t->s >> 7;
+  t->s ^= t->s << 17;
+  return (uint32_t)(t->s >> 16);
+}
+
+// Split v into nodes with x < key (*l) and the rest (*r).
+static void split_x(TNode *a, int v, double key, int *l, int *r) {
+  if (v < 0) {
+    *l = *r = -1;
+  } else if (a[v].x < key) {
+    split_x(a, a[v].r, key, &a[v].r, r);
+    *l = v;
+  } else {
+    split_x(a, a[v].l, key, l, &a[v].l);
+    *r = v;
   }
-  double top = lo > 0 ? f[lo - 1].y : ry;  // the height covered left of q
-  if (top <= q.y) return 0;                // dominated (or equal)
-  int a = lo, b = lo;                      // [a, b): points q dominates
-  while (b < *k && f[b].y >= q.y) b++;
-  double add = 0, h = top, x = q.x;
-  for (int i = a; i < b; i++) {
-    add += (f[i].x - x) * (h - q.y);
-    x = f[i].x;
-    h = f[i].y;
+}
+
+// Split v into its prefix of nodes with y >= key (*l) and the rest (*r).
+static void split_y(TNode *a, int v, double key, int *l, int *r) {
+  if (v < 0) {
+    *l = *r = -1;
+  } else if (a[v].y >= key) {
+    split_y(a, a[v].r, key, &a[v].r, r);
+    *l = v;
+  } else {
+    split_y(a, a[v].l, key, l, &a[v].l);
+    *r = v;
   }
-  add += ((b < *k ? f[b].x : rx) - x) * (h - q.y);
-  // Replace f[a..b) by q.
-  memmove(f + a + 1, f + b, sizeof *f * (size_t)(*k - b));
-  f[a] = q;
-  *k += 1 - (b - a);
+}
+
+static int merge(TNode *a, int l, int r) {
+  if (l < 0) return r;
+  if (r < 0) return l;
+  if (a[l].pri > a[r].pri) {
+    a[l].r = merge(a, a[l].r, r);
+    return l;
+  }
+  a[r].l = merge(a, l, a[r].l);
+  return r;
+}
+
+static int leftmost(const TNode *a, int v) {
+  while (v >= 0 && a[v].l >= 0) v = a[v].l;
+  return v;
+}
+
+static int rightmost(const TNode *a, int v) {
+  while (v >= 0 && a[v].r >= 0) v = a[v].r;
+  return v;
+}
+
+// In-order walk of the removed part: the area between q.y and the staircase over it.
+static void removed_area(const TNode *a, int v, double qy, double *x, double *h, double *add) {
+  if (v < 0) return;
+  removed_area(a, a[v].l, qy, x, h, add);
+  *add += (a[v].x - *x) * (*h - qy);
+  *x = a[v].x;
+  *h = a[v].y;
+  removed_area(a, a[v].r, qy, x, h, add);
+}
+
+// Insert (qx, qy) into the front rooted at *root; returns the area it adds within
+// [.., rx] x [.., ry] (0 when a point of the front dominates it).
+static double tr_insert(Treap *t, int *root, double qx, double qy, double rx, double ry) {
+  TNode *a = t->a;
+  int L, R;
+  split_x(a, *root, qx, &L, &R);
+  int first = leftmost(a, R), pred = rightmost(a, L);
+  if ((first >= 0 && a[first].x == qx && a[first].y <= qy) || (pred >= 0 && a[pred].y <= qy)) {
+    *root = merge(a, L, R);
+    return 0;
+  }
+  int D, keep;
+  split_y(a, R, qy, &D, &keep);  // D: points q dominates
+  double x = qx, h = pred >= 0 ? a[pred].y : ry, add = 0;
+  removed_area(a, D, qy, &x, &h, &add);
+  int next = leftmost(a, keep);
+  add += ((next >= 0 ? a[next].x : rx) - x) * (h - qy);
+  int v = t->n++;
+  a[v] = (TNode){qx, qy, -1, -1, tr_rand(t)};
+  *root = merge(a, merge(a, L, v), keep);
   return add;
 }
 
 double hv_3d(const double *pts, int n, const double *ref) {
   if (n <= 0) return 0;
   P3 *p = malloc(sizeof *p * (size_t)n);
-  P2 *f = malloc(sizeof *f * (size_t)n);
-  if (!p || !f) {
+  Treap t = {malloc(sizeof(TNode) * (size_t)n), 0, 0x9E3779B97F4A7C15ull};
+  if (!p || !t.a) {
     free(p);
-    free(f);
+    free(t.a);
     return -1;
   }
   int k = 0;
@@ -99,14 +175,14 @@ double hv_3d(const double *pts, int n, const double *ref) {
   }
   qsort(p, (size_t)k, sizeof *p, cmp_z);
   double vol = 0, area = 0;
-  int nf = 0;
+  int root = -1;
   for (int i = 0; i < k; i++) {
-    area += insert2(f, &nf, (P2){p[i].x, p[i].y}, ref[0], ref[1]);
+    area += tr_insert(&t, &root, p[i].x, p[i].y, ref[0], ref[1]);
     double znext = i + 1 < k ? p[i + 1].z : ref[2];
     vol += area * (znext - p[i].z);
   }
   free(p);
-  free(f);
+  free(t.a);
   return vol;
 }
 

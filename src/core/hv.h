@@ -2,10 +2,9 @@
 /// measure of the region dominated by the points and bounded by the reference point. Points
 /// that do not strictly dominate the reference contribute nothing.
 ///
-/// Two objectives: a sort and a sweep. Three: a sweep over the third objective keeping the
-/// two-dimensional front in a sorted array (Beume et al. 2009 use a balanced tree; the array's
-/// insertions cost a memmove, fast at the sizes of a study's front). More: WFG (While et al.
-/// 2012), whose recursion ends in the two-objective sweep.
+/// Two objectives: a sort and a sweep, O(n log n). Three: a sweep over the third objective
+/// keeping the two-dimensional front in a balanced tree, O(n log n) (Beume et al. 2009).
+/// More: WFG (While et al. 2012), whose recursion ends in the two-objective sweep.
 #ifndef HPO_CORE_HV_H
 #define HPO_CORE_HV_H
 
