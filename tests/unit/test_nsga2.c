@@ -106,13 +106,13 @@ static void test_hv_agree(void) {
     CHECK_NEAR(c2, w2, 1e-12);
   }
   // Structured: a staircase whose points arrive out of x order, ties in x and z.
-  int n = 150;
-  for (int i = 0; i < n; i++) {
-    p[3 * i] = (double)((i * 37) % n) / n;
-    p[3 * i + 1] = 1 - (double)((i * 37) % n) / n + (i % 3) * 0.01;
+  int ns = 150;
+  for (int i = 0; i < ns; i++) {
+    p[3 * i] = (double)((i * 37) % ns) / ns;
+    p[3 * i + 1] = 1 - (double)((i * 37) % ns) / ns + (i % 3) * 0.01;
     p[3 * i + 2] = (double)(i % 7) / 7;
   }
-  CHECK_NEAR(hv_3d(p, n, ref), hv_wfg(p, n, 3, ref), 1e-12);
+  CHECK_NEAR(hv_3d(p, ns, ref), hv_wfg(p, ns, 3, ref), 1e-12);
   for (int m = 2; m <= 5; m++)
     for (int rep = 0; rep < 5; rep++) {
       int n = 8 + rep;
