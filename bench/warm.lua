@@ -6,7 +6,7 @@
 -- cold, warm (from the three siblings) or adversarial (from siblings with negated objectives).
 -- The scikit-learn family (below) tunes one model on three datasets.
 -- Prints "problem seed r10 r20 r100": the regret of the best trial after 10, 20, 100 trials.
--- usage: lua5.4 bench/warm.lua SAMPLER MODE SEEDS   (tpe | cmaes; cold | warm | adversarial)
+-- usage: lua5.4 bench/warm.lua SAMPLER MODE SEEDS   (tpe | cmaes | gp; cold | warm | adversarial)
 local hpo = require('hpo')
 local f = hpo.functions
 local kind, mode, seeds = arg[1], arg[2], tonumber(arg[3])
@@ -60,6 +60,9 @@ local function objective(p, dim, d, a, b)
 end
 
 local function sampler(seed)
+  if kind == 'gp' then
+    return hpo.gp({ seed = seed })
+  end
   return kind == 'cmaes' and hpo.cmaes({ seed = seed }) or hpo.tpe({ seed = seed })
 end
 

@@ -62,6 +62,7 @@ end
 function Gp:setup(study, state)
   local seed, rest
   if type(state) == 'string' then
+    state = state:gsub('|W|.*$', '')  -- the sources' weights, for hpolua show only
     seed, rest = state:match('^(%-?%d+):(.*)$')
   end
   self.seed = math.tointeger(seed) or self.seed or util.fresh_seed()
@@ -71,6 +72,7 @@ function Gp:setup(study, state)
   end
   o.seed = self.seed
   self.engine = core.gp(study.space.core, o)
+  self:transfer_setup(study)
   if rest then
     -- theta n was added later: a state without it re-optimises at the next ask.
     local rng, sobol, restart, theta_n, theta = rest:match('^(%x+):(%d+):(%d+):(%d+):(.*)$')
@@ -86,6 +88,35 @@ function Gp:setup(study, state)
   self.sign = study.direction == 'maximize' and -1 or 1
 end
 
+-- Warm start (REFERENCE.md section 8): one GP per source study over its mapped,
+-- standardised trials, weighed against the target's own GP at every ask (RGPE, in
+-- src/core/bo.c). A source given weight 0 is left out; other weights are RGPE's to decide.
+function Gp:transfer_setup(study)
+  self.sources = nil
+  if not (study.warm_points and #study.warm_points > 0) then
+    return
+  end
+  local by_source, order = {}, {}
+  for _, p in ipairs(study.warm_points) do
+    if (p.weight or 1) > 0 then
+      local s = by_source[p.source]
+      if not s then
+        s = { xs = {}, zs = {} }
+        by_source[p.source], order[#order + 1] = s, p.source
+      end
+      s.xs[#s.xs + 1], s.zs[#s.zs + 1] = study.space:encode(p.params), p.z
+    end
+  end
+  self.sources = {}
+  for _, src in ipairs(order) do
+    local s = by_source[src]
+    if #s.xs >= 2 then
+      self.engine:add_source(s.xs, s.zs)
+      self.sources[#self.sources + 1] = src
+    end
+  end
+end
+
 function Gp:tell(study, trial)
   if trial.state == 'COMPLETE' and trial.value then
     self.engine:tell(study.space:encode(trial.params), self.sign * trial.value)
@@ -93,14 +124,27 @@ function Gp:tell(study, trial)
 end
 
 function Gp:ask(study)
-  return (study.space:decode(self.engine:ask(util.running_points(study))))
+  local x = self.engine:ask(util.running_points(study))
+  local w = self.sources and #self.sources > 0 and self.engine:weights()
+  if w then
+    study.warm_weights = {}
+    for i, src in ipairs(self.sources) do
+      study.warm_weights[src] = w[i]
+    end
+    self.weights = study.warm_weights
+  end
+  return (study.space:decode(x))
 end
 
 -- seed:rng:sobol index:restart n:theta n:theta (exact), so a resumed study asks what it
 -- would have.
 function Gp:state()
   local rng, sobol, restart, theta, theta_n = self.engine:state()
-  return ('%d:%s:%d:%d:%d:%s'):format(self.seed, rng, sobol, restart, theta_n, theta)
+  local s = ('%d:%s:%d:%d:%d:%s'):format(self.seed, rng, sobol, restart, theta_n, theta)
+  if self.weights then
+    s = s .. '|W|' .. util.json_encode(self.weights)
+  end
+  return s
 end
 
 return M

@@ -28,6 +28,10 @@ struct Bo {
   int ncont;
   double f0;      // best fitted value (maximised: -y)
   double sqrt_beta;
+  Gp **src;       // transfer: one GP per source study (RGPE)
+  int nsrc;
+  double *srcw;   // their weights, then the target's (nsrc + 1)
+  double zm, zs;  // the target's standardisation, for the ensemble's units
 };
 
 BoOptions bo_defaults(void) {
@@ -75,6 +79,9 @@ int bo_new(Bo **out, int dim, const SpaceDim *dims, const BoOptions *opt) {
 
 void bo_free(Bo *b) {
   if (!b) return;
+  for (int i = 0; i < b->nsrc; i++) gp_free(b->src[i]);
+  free(b->src);
+  free(b->srcw);
   gp_free(b->gp);
   qmc_free(b->startup);
   free(b->dims);
@@ -162,10 +169,214 @@ static double acq_value(const Bo *b, double mu, double var, const double *dmu,
   return a;
 }
 
+// ---- transfer (RGPE) ----
+
+int bo_add_source(Bo *b, const double *X, const double *z, int n) {
+  if (n < 2) return HPO_EINVAL;
+  int d = b->dim, m = n < b->o.fit_points ? n : (b->o.fit_points > 2 ? b->o.fit_points : 2);
+  Gp **src = realloc(b->src, sizeof(Gp *) * (size_t)(b->nsrc + 1));
+  if (!src) return HPO_ENOMEM;
+  b->src = src;
+  double *w = realloc(b->srcw, sizeof(double) * (size_t)(b->nsrc + 2));
+  if (!w) return HPO_ENOMEM;
+  b->srcw = w;
+  int *cat = calloc((size_t)d, sizeof(int)), *idx = malloc(sizeof(int) * (size_t)n);
+  double *Xs = malloc(sizeof(double) * (size_t)m * (size_t)(d + 1)), *ys = Xs ? Xs + (size_t)m * d : NULL;
+  int st = cat && idx && Xs ? HPO_OK : HPO_ENOMEM;
+  Gp *g = NULL;
+  if (st == HPO_OK) {
+    // Its own random stream: adding sources leaves the sampler's state as it was (resume).
+    Rng r;
+    rng_seed(&r, b->o.seed ^ (0x5851F42D4C957F2Dull * (uint64_t)(b->nsrc + 1)));
+    for (int j = 0; j < d; j++) cat[j] = b->dims[j].kind == DIM_CATEGORICAL;
+    for (int i = 0; i < n; i++) idx[i] = i;
+    for (int i = 0; i < m; i++) {  // a random subset when the source is large
+      int j = i + (int)rng_below(&r, (uint64_t)(n - i)), t = idx[i];
+      idx[i] = idx[j];
+      idx[j] = t;
+      memcpy(Xs + (size_t)i * d, X + (size_t)idx[i] * d, sizeof(double) * (size_t)d);
+      ys[i] = -z[idx[i]];  // the GPs maximise
+    }
+    GpOptions go = gp_defaults();
+    go.kernel = b->o.kernel;
+    st = gp_new(&g, d, cat, &go);
+    if (st == HPO_OK) st = gp_fit(g, Xs, ys, m, 1, 2, &r);
+  }
+  free(cat);
+  free(idx);
+  free(Xs);
+  if (st != HPO_OK) {
+    gp_free(g);
+    return st;
+  }
+  b->src[b->nsrc++] = g;
+  for (int i = 0; i <= b->nsrc; i++) b->srcw[i] = 1.0 / (b->nsrc + 1);
+  return HPO_OK;
+}
+
+int bo_source_weights(const Bo *b, double *w) {
+  for (int i = 0; w && b->nsrc > 0 && i <= b->nsrc; i++) w[i] = b->srcw[i];
+  return b->nsrc;
+}
+
+static int cmp_int(const void *a, const void *b) {
+  int x = *(const int *)a, y = *(const int *)b;
+  return (x > y) - (x < y);
+}
+
+// Discordant pairs between a model's values f and the observations y (both maximised).
+static int misranked(const double *f, const double *y, int n) {
+  int bad = 0;
+  for (int j = 0; j < n; j++)
+    for (int k = j + 1; k < n; k++) bad += (f[j] < f[k]) != (y[j] < y[k]);
+  return bad;
+}
+
+// RGPE's weights: over S posterior samples at the target's last (at most 100) observations,
+// the share of samples in which each model misranks the fewest pairs (ties split). Sources
+// sample their joint posterior; the target its leave-one-out predictions. A source that
+// ranks the target backwards wins no samples and gets weight 0.
+static int rgpe_weights(Bo *b) {
+  int M = b->nsrc + 1, N = b->n, n = N < 100 ? N : 100, off = N - n, S = 256;
+  size_t nn = (size_t)n * n;
+  double *buf = malloc(sizeof(double) *
+                       ((size_t)b->nsrc * (nn + n) + 2 * (size_t)N + 2 * (size_t)n + (size_t)M));
+  if (!buf) return HPO_ENOMEM;
+  double *chol = buf, *mean = chol + (size_t)b->nsrc * nn, *lm = mean + (size_t)b->nsrc * n;
+  double *lv = lm + N, *y = lv + N, *f = y + n, *wins = f + n;
+  double ym, ys;
+  gp_output_scale(b->gp, &ym, &ys);
+  for (int i = 0; i < n; i++) y[i] = (b->w[off + i] - ym) / ys;
+  int st = gp_loo(b->gp, lm, lv);
+  for (int s = 0; s < b->nsrc && st == HPO_OK; s++) {
+    double *L = chol + (size_t)s * nn;
+    st = gp_predict_cov(b->src[s], b->X + (size_t)off * b->dim, n, mean + (size_t)s * n, L);
+    double jit = 1e-10;
+    for (int i = 0; i < n; i++) jit = fmax(jit, 1e-9 * L[(size_t)i * n + i]);
+    while (st == HPO_OK && la_chol(L, n, n) != HPO_OK) {  // a jitter ladder, as for TS
+      if (jit > 1) {
+        st = HPO_EINVAL;
+        break;
+      }
+      st = gp_predict_cov(b->src[s], b->X + (size_t)off * b->dim, n, mean + (size_t)s * n, L);
+      for (int i = 0; i < n; i++) L[(size_t)i * n + i] += jit;
+      jit *= 10;
+    }
+  }
+  int *losses = st == HPO_OK ? malloc(sizeof(int) * (size_t)M * S) : NULL;
+  if (st == HPO_OK && !losses) st = HPO_ENOMEM;
+  if (st == HPO_OK) {
+    for (int i = 0; i < M; i++) wins[i] = 0;
+    double z[n];
+    for (int smp = 0; smp < S; smp++) {
+      int *loss = losses + (size_t)smp * M;
+      for (int s = 0; s < M; s++) {
+        for (int i = 0; i < n; i++) z[i] = rng_normal(&b->rng);
+        if (s < b->nsrc) {
+          const double *L = chol + (size_t)s * nn, *mu = mean + (size_t)s * n;
+          for (int i = 0; i < n; i++) {
+            f[i] = mu[i];
+            for (int k = 0; k <= i; k++) f[i] += L[(size_t)i * n + k] * z[k];
+          }
+        } else {
+          for (int i = 0; i < n; i++) f[i] = lm[off + i] + sqrt(fmax(lv[off + i], 0)) * z[i];
+        }
+        loss[s] = misranked(f, y, n);
+      }
+      int best = loss[0], ties = 0;
+      for (int s = 1; s < M; s++) best = loss[s] < best ? loss[s] : best;
+      for (int s = 0; s < M; s++) ties += loss[s] == best;
+      for (int s = 0; s < M; s++)
+        if (loss[s] == best) wins[s] += 1.0 / ties;
+    }
+    for (int s = 0; s < M; s++) b->srcw[s] = wins[s] / S;
+    // RGPE's guard against weight dilution: a source whose median loss is above the 95th
+    // percentile of the target's is dropped.
+    int *col = malloc(sizeof(int) * (size_t)S);
+    if (col) {
+      for (int smp = 0; smp < S; smp++) col[smp] = losses[(size_t)smp * M + b->nsrc];
+      qsort(col, (size_t)S, sizeof(int), cmp_int);
+      int p95 = col[(int)(0.95 * (S - 1))];
+      double drop = 0;
+      for (int s = 0; s < b->nsrc; s++) {
+        for (int smp = 0; smp < S; smp++) col[smp] = losses[(size_t)smp * M + s];
+        qsort(col, (size_t)S, sizeof(int), cmp_int);
+        if (col[S / 2] > p95) {
+          drop += b->srcw[s];
+          b->srcw[s] = 0;
+        }
+      }
+      b->srcw[b->nsrc] += drop;  // the target takes what the dropped sources had
+      free(col);
+    }
+  }
+  free(losses);
+  free(buf);
+  return st;
+}
+
+// ---- the model the acquisition sees: the target GP, or the RGPE ensemble ----
+
+// Posterior at m points: the target GP's (the units it models), or with sources the
+// weighted ensemble in standardised units.
+static int model_predict(Bo *b, const double *Xs, int m, double *mean, double *var) {
+  if (b->nsrc == 0) return gp_predict(b->gp, Xs, m, mean, var);
+  double *mu = malloc(sizeof(double) * 2 * (size_t)m), *v = mu ? mu + m : NULL;
+  if (!mu) return HPO_ENOMEM;
+  int st = gp_predict(b->gp, Xs, m, mu, v);
+  double wt = b->srcw[b->nsrc];
+  for (int j = 0; j < m && st == HPO_OK; j++) {
+    mean[j] = wt * (mu[j] - b->zm) / b->zs;
+    var[j] = wt * wt * v[j] / (b->zs * b->zs);
+  }
+  for (int i = 0; i < b->nsrc && st == HPO_OK; i++) {
+    double w = b->srcw[i];
+    if (w <= 0) continue;
+    st = gp_predict(b->src[i], Xs, m, mu, v);
+    for (int j = 0; j < m && st == HPO_OK; j++) {
+      mean[j] += w * mu[j];
+      var[j] += w * w * v[j];
+    }
+  }
+  free(mu);
+  return st;
+}
+
+// The same at one point, with gradients (dmu, dvar may be NULL).
+static int model_predict_grad(Bo *b, const double *x, double *mu, double *var, double *dmu,
+                              double *dvar) {
+  if (b->nsrc == 0) return gp_predict_grad(b->gp, x, mu, var, dmu, dvar);
+  int d = b->dim;
+  double m1, v1, g1[2 * d];
+  double *gm = dmu ? g1 : NULL, *gv = dvar ? g1 + d : NULL;
+  int st = gp_predict_grad(b->gp, x, &m1, &v1, gm, gv);
+  if (st != HPO_OK) return st;
+  double wt = b->srcw[b->nsrc], zs = b->zs;
+  *mu = wt * (m1 - b->zm) / zs;
+  *var = wt * wt * v1 / (zs * zs);
+  for (int j = 0; j < d; j++) {
+    if (dmu) dmu[j] = wt * gm[j] / zs;
+    if (dvar) dvar[j] = wt * wt * gv[j] / (zs * zs);
+  }
+  for (int i = 0; i < b->nsrc; i++) {
+    double w = b->srcw[i];
+    if (w <= 0) continue;
+    st = gp_predict_grad(b->src[i], x, &m1, &v1, gm, gv);
+    if (st != HPO_OK) return st;
+    *mu += w * m1;
+    *var += w * w * v1;
+    for (int j = 0; j < d; j++) {
+      if (dmu) dmu[j] += w * gm[j];
+      if (dvar) dvar[j] += w * w * gv[j];
+    }
+  }
+  return HPO_OK;
+}
+
 static double acq_at(Bo *b, const double *x, double *grad, double *scratch) {
   double mu, var;
   double *dmu = grad ? scratch : NULL, *dvar = grad ? scratch + b->dim : NULL;
-  if (gp_predict_grad(b->gp, x, &mu, &var, dmu, dvar) != HPO_OK) return -HUGE_VAL;
+  if (model_predict_grad(b, x, &mu, &var, dmu, dvar) != HPO_OK) return -HUGE_VAL;
   return acq_value(b, mu, var, dmu, dvar, grad);
 }
 
@@ -379,13 +590,14 @@ static int thompson(Bo *b, double *x) {
 
 int bo_ask(Bo *b, const double *pending, int npending, double *x) {
   int dim = b->dim;
-  if (b->n < b->o.startup || b->n < 2) {
+  if ((b->nsrc == 0 && b->n < b->o.startup) || b->n < 2) {
     int st = qmc_next(b->startup, x);
     if (st != HPO_OK) return st;
     snap(b, x);
     return HPO_OK;
   }
   int st = fit(b);
+  if (st == HPO_OK && b->nsrc > 0) st = rgpe_weights(b);
   if (st != HPO_OK) return st;
   b->f0 = -HUGE_VAL;
   int inc = 0;
@@ -408,6 +620,10 @@ int bo_ask(Bo *b, const double *pending, int npending, double *x) {
     b->fitted_n = -2;  // the next ask refits on the real data
     if (st != HPO_OK) return st;
   }
+  if (b->nsrc > 0) {  // the ensemble works in the target's standardised units
+    gp_output_scale(b->gp, &b->zm, &b->zs);
+    b->f0 = (b->f0 - b->zm) / b->zs;
+  }
   double t = (double)b->n;
   b->sqrt_beta = sqrt(b->o.beta > 0 ? b->o.beta
                                     : 2 * log(dim * t * t * M_PI * M_PI / (6 * 0.1)));
@@ -427,7 +643,7 @@ int bo_ask(Bo *b, const double *pending, int npending, double *x) {
       snap(b, C + (size_t)i * dim);
     }
     qmc_free(q);
-    st = gp_predict(b->gp, C, m, mean, var);
+    st = model_predict(b, C, m, mean, var);
   }
   if (st == HPO_OK) {
     // Score the screen; keep the best ns (a small insertion list).

@@ -41,6 +41,19 @@ int bo_ask(Bo *b, const double *pending, int npending, double *x);
 /// The model of the last ask (NULL before the first model-based ask).
 Gp *bo_model(Bo *b);
 
+/// Transfer from an earlier study (RGPE, Feurer et al. 2018; REFERENCE.md section 8): a GP
+/// fitted once to the source's n encoded points and standardised values z (lower is
+/// better). Every ask then weighs the sources and the target GP by how often, over 256
+/// posterior samples, each ranks the target's observations best (the target by
+/// leave-one-out; the last 100 observations), and the acquisition uses the weighted
+/// ensemble (mean sum w mu, variance sum w^2 var) in standardised units. With sources the
+/// Sobol startup is skipped once there are two observations. Thompson sampling uses the
+/// target alone. Returns a status.
+int bo_add_source(Bo *b, const double *X, const double *z, int n);
+/// Weights of the last ask into w (may be NULL): nsrc sources then the target (nsrc + 1
+/// values); returns nsrc.
+int bo_source_weights(const Bo *b, double *w);
+
 /// State for an exact resume: random state, Sobol position, fit bookkeeping and the
 /// hyperparameters (gp_ntheta values).
 typedef struct {

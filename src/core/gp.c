@@ -464,3 +464,22 @@ int gp_predict_cov(Gp *gp, const double *Xs, int m, double *mean, double *cov) {
   free(K);
   return HPO_OK;
 }
+
+void gp_output_scale(const Gp *gp, double *mean, double *sd) {
+  *mean = gp->ymean;
+  *sd = gp->ystd;
+}
+
+int gp_loo(Gp *gp, double *mu, double *var) {
+  if (!gp->ready) return HPO_ERANGE;
+  int n = gp->n;
+  memcpy(gp->W, gp->L, sizeof(double) * (size_t)n * n);
+  gp->linv = 0;  // W now holds K^-1
+  if (la_chol_inverse(gp->W, n, n) != HPO_OK) return HPO_EINVAL;
+  for (int i = 0; i < n; i++) {
+    double kii = gp->W[(size_t)i * n + i];
+    mu[i] = gp->y[i] - gp->alpha[i] / kii;
+    var[i] = 1 / kii;
+  }
+  return HPO_OK;
+}

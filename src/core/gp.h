@@ -56,6 +56,11 @@ double gp_neg_log_posterior(Gp *gp, const double *theta, double *grad);
 /// Log marginal likelihood of the standardised outputs at the current theta, with the
 /// constant -n/2 log(2 pi) included (for comparison with other implementations).
 double gp_log_marginal(Gp *gp);
+/// The affine map of the outputs: standardised = (y - mean) / sd.
+void gp_output_scale(const Gp *gp, double *mean, double *sd);
+/// Leave-one-out predictive means and variances at the n data points, in standardised units
+/// (closed form from K^-1: mu_i = y_i - alpha_i / Kinv_ii, var_i = 1 / Kinv_ii).
+int gp_loo(Gp *gp, double *mu, double *var);
 /// Jitter added to the diagonal by the last factorisation (0 when none was needed).
 double gp_jitter(const Gp *gp);
 

@@ -176,6 +176,31 @@ static int l_bo_ask(lua_State *L) {
   return 1;
 }
 
+/// bo:add_source({x, ...}, {z, ...}): an earlier study's encoded points and standardised
+/// values (lower is better), for transfer (RGPE)
+static int l_bo_add_source(lua_State *L) {
+  lua_settop(L, 3);
+  LBo *lb = check_bo(L);
+  int dim = lb->dim, n, nz;
+  double *z = l_checkvector(L, 3, &nz);
+  double *X = l_check_rows(L, 2, &dim, &n);
+  if (n != nz) return luaL_error(L, "gp:add_source: %d points and %d values", n, nz);
+  int st = bo_add_source(lb->b, X, z, n);
+  if (st != HPO_OK) return l_status_error(L, st, "gp:add_source");
+  return 0;
+}
+
+/// bo:weights() -> {w_source1, ..., w_target} of the last ask, or nil without sources
+static int l_bo_weights(lua_State *L) {
+  LBo *lb = check_bo(L);
+  int ns = bo_source_weights(lb->b, NULL);
+  if (ns == 0) return 0;
+  double *w = lua_newuserdatauv(L, sizeof(double) * (size_t)(ns + 1), 0);
+  bo_source_weights(lb->b, w);
+  l_pushvector(L, w, ns + 1);
+  return 1;
+}
+
 static int l_bo_count(lua_State *L) {
   lua_pushinteger(L, bo_count(check_bo(L)->b));
   return 1;
@@ -221,7 +246,8 @@ void l_gp_register(lua_State *L) {
   static const luaL_Reg bo_methods[] = {
       {"tell", l_bo_tell},       {"ask", l_bo_ask},     {"count", l_bo_count},
       {"state", l_bo_state},     {"restore", l_bo_restore}, {"close", l_bo_close},
-      {"__gc", l_bo_close},      {"__close", l_bo_close}, {NULL, NULL},
+      {"__gc", l_bo_close},      {"__close", l_bo_close}, {"add_source", l_bo_add_source},
+      {"weights", l_bo_weights}, {NULL, NULL},
   };
   l_newclass(L, BO_MT, bo_methods);
   lua_pushcfunction(L, l_bo_new);

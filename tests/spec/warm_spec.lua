@@ -109,4 +109,33 @@ describe('warm_start', function()
     assert.is_true(warm[4] < cold[4] + 0.5, ('warm %g, cold %g'):format(warm[4], cold[4]))
     cleanup(bad)
   end)
+
+  it('transfers to GP-BO (RGPE): a sibling source finds the optimum fast', function()
+    local src = source(120)
+    local cold, warm = {}, {}
+    for seed = 1, 5 do
+      cold[seed] = task(hpo.gp({ seed = seed }), 15):optimize({ quiet = true }).best.value
+      warm[seed] = task(hpo.gp({ seed = seed }), 15, { warm_start = { src }, seed_trials = 2 })
+        :optimize({ quiet = true }).best.value
+    end
+    table.sort(cold)
+    table.sort(warm)
+    -- Branin's minimum is 0.397887; cold GP is still in its Sobol startup at 10 trials.
+    assert.is_true(warm[3] < 0.45, ('warm median %g'):format(warm[3]))
+    assert.is_true(warm[3] < cold[3], ('warm %g, cold %g'):format(warm[3], cold[3]))
+    cleanup(src)
+  end)
+
+  it('gives an adversarial source no weight in GP-BO and ends as a cold start', function()
+    local good, bad = source(120), source(120, -1)
+    local study = task(hpo.gp({ seed = 4 }), 30, { warm_start = { good, bad }, seed_trials = 0 })
+    local r = study:optimize({ quiet = true })
+    assert.is_true(study.warm_weights[bad] < 0.05, 'adversarial ' .. study.warm_weights[bad])
+    assert.is_true(study.warm_weights[good] > 0.3, 'sibling ' .. study.warm_weights[good])
+    assert.is_true(r.best.value < 0.45, 'best ' .. r.best.value)
+    local w = require('hpo._util').json_decode(study.sampler:state():match('|W|(.*)$'))
+    assert.are.equal(study.warm_weights[bad], w[bad])
+    cleanup(good)
+    cleanup(bad)
+  end)
 end)
