@@ -38,4 +38,25 @@ M.dtlz2 = {
   end,
 }
 
+--- The study fields of a problem: a space of x01..xNN in [0, 1], the directions, and an
+--- objective that returns the list of values.
+function M.study_fields(prob)
+  local hpo = require('hpo')
+  local space, dirs, names = {}, {}, {}
+  for i = 1, prob.n do
+    names[i] = ('x%02d'):format(i)
+    space[names[i]] = hpo.uniform(0, 1)
+  end
+  for i = 1, prob.m do
+    dirs[i] = 'minimize'
+  end
+  return space, dirs, function(p)
+    local x = {}
+    for i = 1, prob.n do
+      x[i] = p[names[i]]
+    end
+    return prob.f(x)
+  end
+end
+
 return M

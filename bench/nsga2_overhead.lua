@@ -5,22 +5,15 @@
 local hpo = require('hpo')
 local core = hpo.core
 local n = tonumber(arg[1] or '10000')
-local prob = dofile(arg[0]:gsub('nsga2_overhead%.lua$', 'mo_problems.lua')).zdt1
-local space = {}
-for i = 1, prob.n do
-  space[('x%02d'):format(i)] = hpo.uniform(0, 1)
-end
+local problems = dofile(arg[0]:gsub('nsga2_overhead%.lua$', 'mo_problems.lua'))
+local space, dirs, objective = problems.study_fields(problems.zdt1)
 local times = {}
 hpo.study({
-  name = 'overhead', space = space, directions = { 'minimize', 'minimize' },
-  trials = n + 201, sampler = hpo.nsga2({ seed = 1 }),
+  name = 'overhead', space = space, directions = dirs, trials = n + 201,
+  sampler = hpo.nsga2({ seed = 1 }),
   objective = function(p)
     times[#times + 1] = core.monotonic()
-    local x = {}
-    for i = 1, prob.n do
-      x[i] = p[('x%02d'):format(i)]
-    end
-    return prob.f(x)
+    return objective(p)
   end,
 }):optimize({ quiet = true })
 print(('hpolua nsga2: %.3f ms per trial at %d trials'):format(

@@ -10,24 +10,11 @@ for b in (arg[3] or '5000 25000'):gmatch('%d+') do
   budgets[#budgets + 1] = tonumber(b)
 end
 local prob = assert(problems[name], 'unknown problem ' .. name)
-local space, dirs = {}, {}
-for i = 1, prob.n do
-  space[('x%02d'):format(i)] = hpo.uniform(0, 1)
-end
-for i = 1, prob.m do
-  dirs[i] = 'minimize'
-end
+local space, dirs, objective = problems.study_fields(prob)
 for seed = 1, seeds do
   local r = hpo.study({
     name = name, space = space, directions = dirs, trials = budgets[#budgets],
-    sampler = hpo.nsga2({ seed = seed }),
-    objective = function(p)
-      local x = {}
-      for i = 1, prob.n do
-        x[i] = p[('x%02d'):format(i)]
-      end
-      return prob.f(x)
-    end,
+    sampler = hpo.nsga2({ seed = seed }), objective = objective,
   }):optimize({ quiet = true })
   local pts, out, k = {}, {}, 1
   for i, t in ipairs(r.trials) do

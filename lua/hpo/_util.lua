@@ -272,4 +272,14 @@ function M.fresh_seed()
   return math.floor(require('hpo.core').now() * 1e6) ~ require('hpo.core').getpid()
 end
 
+--- A sampler's options for its engine: a copy of opts with the seed set.
+function M.with_seed(opts, seed)
+  local o = {}
+  for k, v in pairs(opts) do
+    o[k] = v
+  end
+  o.seed = seed
+  return o
+end
+
 return M

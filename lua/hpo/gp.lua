@@ -66,12 +66,7 @@ function Gp:setup(study, state)
     seed, rest = state:match('^(%-?%d+):(.*)$')
   end
   self.seed = math.tointeger(seed) or self.seed or util.fresh_seed()
-  local o = {}
-  for k, v in pairs(self.opts) do
-    o[k] = v
-  end
-  o.seed = self.seed
-  self.engine = core.gp(study.space.core, o)
+  self.engine = core.gp(study.space.core, util.with_seed(self.opts, self.seed))
   self:transfer_setup(study)
   if rest then
     -- theta n was added later: a state without it re-optimises at the next ask.

@@ -52,11 +52,7 @@ function Nsga2:setup(study, state)
     end
   end
   self.seed = math.tointeger(seed) or self.seed or util.fresh_seed()
-  local o = {}
-  for k, v in pairs(self.opts) do
-    o[k] = v
-  end
-  o.seed = self.seed
+  local o = util.with_seed(self.opts, self.seed)
   o.uniform = o.crossover == 'uniform'
   local objectives = study.objectives or { { direction = study.direction } }
   self.signs = {}
