@@ -27,7 +27,7 @@ struct Nsga2 {
 
 Nsga2Options nsga2_defaults(void) {
   return (Nsga2Options){.population = 50, .crossover_prob = 0.9, .swap_prob = 0.5, .eta_c = 20,
-                        .eta_m = 20, .mutation_prob = 0};
+                        .eta_m = 20, .mutation_prob = 0, .uniform = 1};
 }
 
 int nsga2_new(Nsga2 **out, int dim, const SpaceDim *dims, int nobj, const Nsga2Options *opt) {

@@ -28,7 +28,7 @@ typedef struct {
   double eta_c;           ///< SBX distribution index (20)
   double eta_m;           ///< polynomial mutation distribution index (20)
   double mutation_prob;   ///< per coordinate; <= 0: 1 / dim (default)
-  int uniform;            ///< numeric coordinates cross uniformly (take the other parent's) not by SBX
+  int uniform;            ///< numeric coordinates cross uniformly (take the other parent's, 1) or by SBX
 } Nsga2Options;
 
 typedef struct Nsga2 Nsga2;

@@ -37,7 +37,7 @@ static int l_nsga2_new(lua_State *L) {
     o.eta_c = l_optfield_num(L, 3, "eta_c", o.eta_c);
     o.eta_m = l_optfield_num(L, 3, "eta_m", o.eta_m);
     o.mutation_prob = l_optfield_num(L, 3, "mutation_prob", o.mutation_prob);
-    o.uniform = l_optfield_bool(L, 3, "uniform", o.uniform);
+    o.uniform = l_optfield_bool(L, 3, "uniform", o.uniform);  // hpo.nsga2 always sets it
   }
   LNsga2 *le = lua_newuserdatauv(L, sizeof *le, 0);
   le->e = NULL;
