@@ -1,6 +1,6 @@
 -- bench/schedulers: epochs spent until some trial reaches a target loss, on a synthetic
 -- learning-curve workload, FIFO against median stopping, ASHA and Hyperband, with random
--- sampling.
+-- sampling, and BOHB (Hyperband with its TPE).
 -- A configuration (lr, width) has a final loss L and a speed tau; its loss at epoch e is
 -- L + (1 - L) exp(-e / tau). Up to 27 epochs per trial.
 -- usage: lua5.4 bench/schedulers.lua SCHEDULER SEED   (prints epochs until the target)
@@ -19,6 +19,7 @@ local schedulers = {
   median = hpo.median({ startup = 5, warmup = 3 }),
   asha = hpo.asha({ min = 1, max = EPOCHS, eta = 3 }),
   hyperband = hpo.hyperband({ min = 1, max = EPOCHS, eta = 3 }),
+  bohb = hpo.bohb({ min = 1, max = EPOCHS, eta = 3, seed = seed }),  -- brings its sampler
 }
 local epochs, reached = 0, nil
 local study = hpo.study({
@@ -44,7 +45,7 @@ local study = hpo.study({
     return loss
   end,
   trials = 2000,
-  sampler = hpo.random({ seed = seed }),
+  sampler = kind ~= 'bohb' and hpo.random({ seed = seed }) or nil,
   scheduler = assert(schedulers[kind], 'unknown scheduler ' .. kind),
 })
 study:optimize({ quiet = true })

@@ -217,7 +217,9 @@ function M.new(def)
   end
   s.trials = def.trials
   s.max_failures = positive(def, 'max_failures', 20, where)
-  s.sampler = def.sampler or (s.multi and require('hpo.nsga2').nsga2() or require('hpo.tpe').tpe())
+  -- A scheduler may bring its own sampler (hpo.bohb: TPE on its budgets).
+  s.sampler = def.sampler or (def.scheduler and def.scheduler.sampler)
+    or (s.multi and require('hpo.nsga2').nsga2() or require('hpo.tpe').tpe())
   if type(s.sampler.ask) ~= 'function' then
     util.fail(where, 'hpo.study: sampler must have an ask(self, study) method')
   end

@@ -77,6 +77,86 @@ describe('hpo.hyperband', function()
   end)
 end)
 
+describe('hpo.bohb', function()
+  it('is Hyperband with its own sampler, which a study without one uses', function()
+    local b = hpo.bohb({ min = 1, max = 27, eta = 3, seed = 1 })
+    assert.are.equal('bohb', b.name)
+    assert.are.same({ 1, 3, 9, 27 }, b.sampler.budgets)
+    local s = hpo.study({ space = { x = hpo.uniform(0, 1) }, objective = function(p)
+      return p.x
+    end, scheduler = b })
+    assert.are.equal(b.sampler, s.sampler)
+  end)
+
+  it('models the largest budget that has enough observations', function()
+    local b = hpo.bohb({ min = 1, max = 9, eta = 3, seed = 2, min_points = 3 })
+    local space = require('hpo.space').new({ x = hpo.uniform(0, 1) })
+    local study = { space = space, direction = 'minimize', history = {} }
+    b.sampler:setup(study, nil)
+    local function add(n, reached)
+      local curve = {}
+      for step = 1, reached do
+        curve[step] = { step, 1 / step }
+      end
+      study.history[#study.history + 1] = { number = n, state = reached == 9 and 'COMPLETE'
+        or 'PRUNED', params = { x = n / 10 }, curve = curve }
+    end
+    for n = 1, 4 do
+      add(n, 1)  -- pruned at the first rung
+    end
+    assert.are.equal(1, (b.sampler:budget(study)))
+    for n = 5, 7 do
+      add(n, 3)
+    end
+    assert.are.equal(3, (b.sampler:budget(study)))  -- 3 trials reached 3 (and 9 none)
+    local _, obs = b.sampler:budget(study)
+    assert.are.equal(3, #obs)
+    assert.near(1 / 3, obs[1].value, 1e-12)
+  end)
+
+  it('steers Hyperband towards good configurations', function()
+    -- Final loss (x - 0.8)^2 approached over 9 steps; BOHB's model should propose near 0.8
+    -- more often than Hyperband with random sampling does.
+    local function run(scheduler, sampler)
+      local r = hpo.study({
+        space = { x = hpo.uniform(0, 1) }, trials = 120, scheduler = scheduler,
+        sampler = sampler,
+        objective = function(p, trial)
+          local loss
+          for step = 1, 9 do
+            loss = (p.x - 0.8) ^ 2 + 0.5 / step
+            trial:report(step, loss)
+            if trial:should_prune() then
+              return
+            end
+          end
+          return loss
+        end,
+      }):optimize({ quiet = true })
+      local near = 0
+      for i = 61, 120 do
+        near = near + (math.abs(r.trials[i].params.x - 0.8) < 0.1 and 1 or 0)
+      end
+      return near
+    end
+    local bohb, hb = 0, 0
+    for seed = 1, 3 do
+      bohb = bohb + run(hpo.bohb({ min = 1, max = 9, eta = 3, seed = seed }))
+      hb = hb + run(hpo.hyperband({ min = 1, max = 9, eta = 3 }), hpo.random({ seed = seed }))
+    end
+    -- Random sampling puts about 20% of trials within 0.1 of 0.8 (36 of 180). BOHB's model
+    -- sees only the trials that reached its budget, so its lead is moderate.
+    assert.is_true(bohb >= 1.25 * hb, ('bohb %d, hyperband %d of 180 near the optimum')
+      :format(bohb, hb))
+  end)
+
+  it('explains bad options', function()
+    local ok, err = pcall(hpo.bohb, { random_fraction = 2 })
+    assert.is_false(ok)
+    assert.matches('random_fraction must be in %[0, 1%]', tostring(err))
+  end)
+end)
+
 describe('hpo.median', function()
   it('stops trials clearly worse than the median of completed ones', function()
     local values = { 1, 2, 3, 4, 5, 9, 1.5, 8, 2.5, 7 }
