@@ -34,6 +34,7 @@ M.median = scheduler.median
 M.percentile = scheduler.percentile
 M.asha = scheduler.asha
 M.hyperband = scheduler.hyperband
+M.pbt = scheduler.pbt
 M.bohb = require('hpo.bohb').bohb
 
 --- Define a study; see README.md for the fields. In a study file: return hpo.study({...}).

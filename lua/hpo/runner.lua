@@ -427,14 +427,27 @@ function Session:next_trial()
   if check(store:budget_used(self.study_id)) >= self.budget then
     return nil, 'complete'
   end
-  local params = self.sampler:ask(study)
-  if params == nil then
-    return nil, 'exhausted'
+  -- A scheduler may choose the next trial itself (PBT: a donor's checkpoint, perturbed).
+  local chosen = study.scheduler and schedulers.call(study.scheduler, 'choose_next', study)
+  local params
+  if chosen ~= nil then
+    if type(chosen) ~= 'table' or type(chosen.params) ~= 'table' then
+      util.fail_runtime(('scheduler %s: choose_next must return nil or { params = {...}, '
+        .. 'resume = { from = trial number, step = n } }, got %s'):format(
+        study.scheduler.name or '(custom)', util.show(chosen)))
+    end
+    params = chosen.params
+  else
+    params = self.sampler:ask(study)
+    if params == nil then
+      return nil, 'exhausted'
+    end
   end
   local checked, err = study.space:check_params(params)
   if not checked then
-    util.fail(study.where, 'sampler %s returned params that do not fit the space: %s',
-      self.sampler.name or '(custom)', err)
+    util.fail(study.where, '%s returned params that do not fit the space: %s', chosen
+      and ('scheduler ' .. (study.scheduler.name or '(custom)')) or ('sampler '
+      .. (self.sampler.name or '(custom)')), err)
   end
   -- lua-cjson keeps 14 significant digits: run exactly what is stored.
   local text = util.json_encode(checked)
@@ -445,7 +458,7 @@ function Session:next_trial()
     return nil, 'complete'
   end
   self:note_attempt(number, nil)
-  return { id = id, number = number, params = params }
+  return { id = id, number = number, params = params, resume = chosen and chosen.resume }
 end
 
 --- An intermediate report of a running trial: its curve grows, and the scheduler decides
@@ -640,6 +653,10 @@ local function command(sess, t)
     'HPO_CHECKPOINT_DIR=' .. t.dir .. '/checkpoint',
     'HPO_METRIC=' .. (study.metric or 'value'),
   }
+  if t.resume then  -- PBT: the donor's checkpoint is already in HPO_CHECKPOINT_DIR
+    env[#env + 1] = 'HPO_RESUME_FROM=' .. t.resume.from
+    env[#env + 1] = 'HPO_RESUME_STEP=' .. (t.resume.step or 0)
+  end
   if study.objectives then
     local names = {}
     for i, obj in ipairs(study.objectives) do
@@ -730,6 +747,13 @@ local function run_pool(sess, opts)
       end
       t.dir = ('%s/%d'):format(root, t.number)
       check(core.mkdir_p(t.dir))
+      if t.resume then
+        -- Exploit: start from the donor's checkpoint; stored as an event (the lineage).
+        local from = ('%s/%d/checkpoint'):format(root, t.resume.from)
+        local copied, cause = core.copy_tree(from, t.dir .. '/checkpoint')
+        check(sess.store:add_event(t.id, 'exploit', util.json_encode({ from = t.resume.from,
+          step = t.resume.step, copied = copied and true or false, why = cause })))
+      end
       t.metric, t.malformed, t.lines = study.metric or 'value', 0, 0
       local spec = command(sess, t)
       local ok, err, code = pool:spawn(t.id, spec)

@@ -249,4 +249,130 @@ function Hyperband:on_report(trial, report)
   return self.brackets[self:bracket_of(trial.number)].asha:on_report(trial, report)
 end
 
+-- ---- PBT ----
+
+local Pbt = {}
+Pbt.__index = Pbt
+
+--- Population-based training (Jaderberg et al. 2017), asynchronous as in Ray Tune: every
+--- `interval` steps a trial compares its latest value with the other running trials'; in the
+--- bottom `quantile` it is stopped and replaced by a new trial that starts from the
+--- checkpoint of a trial in the top `quantile` (exploit) with that trial's parameters
+--- perturbed (explore): each one resampled from the space with probability `resample`,
+--- else a number multiplied by one of `perturb` (rounded and clamped to its range), a
+--- discrete value moved to a neighbour, a choice kept. Needs trials that are commands
+--- (`run`) and checkpoint to HPO_CHECKPOINT_DIR: the replacement finds the donor's
+--- checkpoint copied there and HPO_RESUME_FROM / HPO_RESUME_STEP set.
+function M.pbt(opts)
+  opts = check_opts('pbt', opts, { interval = 'number', quantile = 'number',
+    resample = 'number', perturb = 'table', seed = 'integer' })
+  local q, r, pf = opts.quantile or 0.25, opts.resample or 0.25, opts.perturb or { 0.8, 1.2 }
+  if (opts.interval or 5) < 1 or q <= 0 or q > 0.5 or r < 0 or r > 1 or #pf ~= 2
+    or type(pf[1]) ~= 'number' or type(pf[2]) ~= 'number' or pf[1] <= 0 or pf[2] <= 0 then
+    util.fail(util.where(), 'hpo.pbt: needs interval >= 1, 0 < quantile <= 0.5, 0 <= resample '
+      .. '<= 1 and perturb = { two positive factors }')
+  end
+  return setmetatable({ name = 'pbt', requires_run = true, interval = opts.interval or 5,
+    quantile = q, resample = r, perturb = pf, seed = opts.seed or 0, queue = {}, params = {} },
+    Pbt)
+end
+
+function Pbt:setup(study)
+  self.study = study
+  self.sign = study.direction == 'maximize' and -1 or 1
+  self.rng = require('hpo.core').rng(self.seed)
+end
+
+-- A parameter's value moved by one perturbation.
+local function perturb_value(p, v, factor, up)
+  if p.kind == 'choice' then
+    return v
+  elseif p.kind == 'discrete' then
+    for i, x in ipairs(p.values) do
+      if x == v then
+        return p.values[math.max(1, math.min(#p.values, i + (up and 1 or -1)))]
+      end
+    end
+    return v
+  end
+  local x = math.max(p.lo, math.min(p.hi, v * factor))
+  local step = p.step or (p.kind == 'int' and 1 or nil)
+  if step then
+    x = math.max(p.lo, math.min(p.hi, p.lo + math.floor((x - p.lo) / step + 0.5) * step))
+  end
+  if p.kind == 'int' then
+    x = math.tointeger(x) or math.floor(x)
+  end
+  return x
+end
+
+--- Explore: the donor's parameters, perturbed.
+function Pbt:explore(params)
+  local space = self.study.space
+  local out, fresh = {}, space:from_unit(self.rng:uniform(space:dim()))
+  for name, v in pairs(params) do
+    out[name] = v
+  end
+  for _, name in ipairs(space.names) do
+    if out[name] ~= nil then
+      if self.rng:uniform() < self.resample and fresh[name] ~= nil then
+        out[name] = fresh[name]
+      else
+        local up = self.rng:uniform() < 0.5
+        out[name] = perturb_value(space.params[name], out[name],
+          up and math.max(self.perturb[1], self.perturb[2])
+          or math.min(self.perturb[1], self.perturb[2]), up)
+      end
+    end
+  end
+  return space:check_params(out) or params
+end
+
+function Pbt:on_report(trial, report)
+  self.params[trial.number] = trial.params
+  if report.step < self.interval or report.step % self.interval ~= 0 then
+    return 'continue'
+  end
+  local pop = {}
+  for number, curve in pairs(self.study.curves or {}) do
+    local last = curve[#curve]
+    if last and self.params[number] then
+      pop[#pop + 1] = { number = number, value = self.sign * last[2], step = last[1] }
+    end
+  end
+  if #pop < 2 then
+    return 'continue'
+  end
+  table.sort(pop, function(a, b)
+    if a.value ~= b.value then
+      return a.value < b.value
+    end
+    return a.number < b.number
+  end)
+  local k = math.max(1, math.floor(#pop * self.quantile))
+  local rank
+  for i, p in ipairs(pop) do
+    if p.number == trial.number then
+      rank = i
+    end
+  end
+  if not rank or rank <= #pop - k then
+    return 'continue'
+  end
+  local donor = pop[1 + math.floor(self.rng:uniform() * k)]
+  self.queue[#self.queue + 1] = { params = self:explore(self.params[donor.number]),
+    resume = { from = donor.number, step = donor.step } }
+  return 'stop'
+end
+
+function Pbt:on_complete(trial)
+  self.params[trial.number] = nil
+end
+
+--- The next trial: a replacement waiting in the queue (exploit and explore), else nil (the
+--- sampler proposes).
+function Pbt:choose_next()
+  return table.remove(self.queue, 1)
+end
+
 return M

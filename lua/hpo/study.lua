@@ -231,6 +231,11 @@ function M.new(def)
     util.fail(util.where_field('scheduler', where), 'hpo.study: schedulers stop trials by one '
       .. 'metric; a study with several objectives cannot have one')
   end
+  if def.scheduler ~= nil and def.scheduler.requires_run and def.run == nil then
+    util.fail(util.where_field('scheduler', where), 'hpo.study: scheduler %s restarts trials '
+      .. "from checkpoints, so trials must be commands ('run') that checkpoint to "
+      .. 'HPO_CHECKPOINT_DIR', def.scheduler.name)
+  end
   if def.scheduler ~= nil and type(def.scheduler.on_report) ~= 'function' then
     util.fail(util.where_field('scheduler', where),
       'hpo.study: scheduler must have an on_report(self, trial, report) method')

@@ -291,6 +291,36 @@ static int l_store_reports(lua_State *L) {
   return 1;
 }
 
+/// store:add_event(trial, kind, data_json) -> true
+static int l_store_add_event(lua_State *L) {
+  Store *s = check_store(L);
+  if (store_event_add(s, luaL_checkinteger(L, 2), luaL_checkstring(L, 3),
+                      luaL_checkstring(L, 4)) != HPO_OK)
+    return push_failure(L, s);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int event_row(const StoreEvent *e, void *ud) {
+  lua_State *L = ud;
+  lua_createtable(L, 0, 4);
+  set_int(L, "number", e->number);
+  set_str(L, "kind", e->kind);
+  set_str(L, "data", e->data);
+  set_num(L, "time", e->time);
+  lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
+  return 0;
+}
+
+/// store:events(study) -> {{number, kind, data, time}, ...}
+static int l_store_events(lua_State *L) {
+  Store *s = check_store(L);
+  lua_newtable(L);
+  if (store_event_each(s, luaL_checkinteger(L, 2), event_row, L) != HPO_OK)
+    return push_failure(L, s);
+  return 1;
+}
+
 /// store:sampler_state(study) -> string | false
 static int l_store_sampler_state(lua_State *L) {
   Store *s = check_store(L);
@@ -333,6 +363,8 @@ void l_store_register(lua_State *L) {
       {"trials", l_store_trials},
       {"counts", l_store_counts},
       {"add_report", l_store_add_report},
+      {"add_event", l_store_add_event},
+      {"events", l_store_events},
       {"reports", l_store_reports},
       {"sampler_state", l_store_sampler_state},
       {"set_sampler_state", l_store_set_sampler_state},

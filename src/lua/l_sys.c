@@ -1,6 +1,8 @@
 // Small OS helpers the Lua runtime needs and the Lua standard library lacks.
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -83,6 +85,57 @@ static int l_sys_mkdir_p(lua_State *L) {
   return 1;
 }
 
+// Copy the tree src into dst (created; files overwritten) with libuv's synchronous fs calls.
+// Returns 0 or a libuv error code.
+static int copy_tree(const char *src, const char *dst) {
+  uv_fs_t req;
+  int r = uv_fs_mkdir(NULL, &req, dst, 0755, NULL);
+  uv_fs_req_cleanup(&req);
+  if (r < 0 && r != UV_EEXIST) return r;
+  r = uv_fs_scandir(NULL, &req, src, 0, NULL);
+  if (r < 0) {
+    uv_fs_req_cleanup(&req);
+    return r;
+  }
+  uv_dirent_t ent;
+  int status = 0;
+  while (status == 0 && uv_fs_scandir_next(&req, &ent) != UV_EOF) {
+    size_t ls = strlen(src) + strlen(ent.name) + 2, ld = strlen(dst) + strlen(ent.name) + 2;
+    char *a = malloc(ls), *b = malloc(ld);
+    if (!a || !b) {
+      status = UV_ENOMEM;
+    } else {
+      snprintf(a, ls, "%s/%s", src, ent.name);
+      snprintf(b, ld, "%s/%s", dst, ent.name);
+      if (ent.type == UV_DIRENT_DIR) {
+        status = copy_tree(a, b);
+      } else {
+        uv_fs_t c;
+        status = uv_fs_copyfile(NULL, &c, a, b, 0, NULL);
+        uv_fs_req_cleanup(&c);
+      }
+    }
+    free(a);
+    free(b);
+  }
+  uv_fs_req_cleanup(&req);
+  return status;
+}
+
+/// core.copy_tree(src, dst) -> true | nil, message: copy a directory (a checkpoint) and
+/// everything below it
+static int l_sys_copy_tree(lua_State *L) {
+  const char *src = luaL_checkstring(L, 1), *dst = luaL_checkstring(L, 2);
+  int r = copy_tree(src, dst);
+  if (r < 0) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "cannot copy %s to %s: %s", src, dst, uv_strerror(r));
+    return 2;
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 // Ctrl-C, the way lua.c handles it: the signal handler only arms a hook, and the hook raises
 // the error from inside the interpreter, where it is safe. A second signal is fatal.
 static lua_State *g_state;
@@ -126,6 +179,7 @@ void l_sys_register(lua_State *L) {
       {"exepath", l_sys_exepath},
       {"cwd", l_sys_cwd},
       {"mkdir_p", l_sys_mkdir_p},
+      {"copy_tree", l_sys_copy_tree},
       {"trap_interrupt", l_sys_trap_interrupt},
       {"interrupted", l_sys_interrupted},
       {NULL, NULL},

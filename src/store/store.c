@@ -48,7 +48,12 @@ static const char *kSchema =
     "  metrics TEXT NOT NULL, time REAL NOT NULL);"
     "CREATE INDEX IF NOT EXISTS reports_trial ON reports(trial_id, step);"
     "CREATE TABLE IF NOT EXISTS sampler_state("
-    "  study_id INTEGER PRIMARY KEY REFERENCES studies(id), state BLOB, updated REAL);";
+    "  study_id INTEGER PRIMARY KEY REFERENCES studies(id), state BLOB, updated REAL);"
+    // Scheduler events (PBT's exploit-and-explore, ...): kind and a JSON object per trial.
+    "CREATE TABLE IF NOT EXISTS events("
+    "  trial_id INTEGER NOT NULL REFERENCES trials(id), kind TEXT NOT NULL,"
+    "  data TEXT NOT NULL, time REAL NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS events_trial ON events(trial_id);";
 
 static double now(void) {
   struct timespec ts;
@@ -625,6 +630,39 @@ int store_report_each(Store *s, int64_t study, int64_t trial, StoreReportFn fn, 
     if (fn(&r, ud)) break;
   }
   int status = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? HPO_OK : fail(s, "list reports");
+  release(s, st);
+  return status;
+}
+
+int store_event_add(Store *s, int64_t trial, const char *kind, const char *data) {
+  sqlite3_stmt *st;
+  if (prepare(s, &st, "INSERT INTO events(trial_id, kind, data, time) VALUES(?,?,?,?)") != HPO_OK)
+    return HPO_EINVAL;
+  sqlite3_bind_int64(st, 1, trial);
+  sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 3, data, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_double(st, 4, now());
+  return step_done(s, st, "add event");
+}
+
+int store_event_each(Store *s, int64_t study, StoreEventFn fn, void *ud) {
+  sqlite3_stmt *st;
+  if (prepare(s, &st,
+              "SELECT t.number, e.kind, e.data, e.time FROM events e JOIN trials t"
+              " ON t.id = e.trial_id WHERE t.study_id = ? ORDER BY e.rowid") != HPO_OK)
+    return HPO_EINVAL;
+  sqlite3_bind_int64(st, 1, study);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    StoreEvent e = {
+        .number = sqlite3_column_int64(st, 0),
+        .kind = (const char *)sqlite3_column_text(st, 1),
+        .data = (const char *)sqlite3_column_text(st, 2),
+        .time = sqlite3_column_double(st, 3),
+    };
+    if (fn(&e, ud)) break;
+  }
+  int status = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? HPO_OK : fail(s, "list events");
   release(s, st);
   return status;
 }

@@ -108,6 +108,18 @@ int store_report_add(Store *s, int64_t trial, int64_t step, const char *metrics)
 /// Reports of one trial (trial > 0) or of every trial of a study (trial == 0), by trial then step.
 int store_report_each(Store *s, int64_t study, int64_t trial, StoreReportFn fn, void *ud);
 
+/// A scheduler event of a trial (PBT's exploit, ...): a kind and a JSON object.
+typedef struct {
+  int64_t number;  ///< the trial's number
+  const char *kind;
+  const char *data;
+  double time;
+} StoreEvent;
+typedef int (*StoreEventFn)(const StoreEvent *e, void *ud);
+int store_event_add(Store *s, int64_t trial, const char *kind, const char *data);
+/// Events of a study's trials in the order they were added.
+int store_event_each(Store *s, int64_t study, StoreEventFn fn, void *ud);
+
 int store_sampler_state_get(Store *s, int64_t study, void **data, size_t *len);
 int store_sampler_state_set(Store *s, int64_t study, const void *data, size_t len);
 

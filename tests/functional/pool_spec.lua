@@ -273,3 +273,82 @@ return hpo.study({
     h.rmdir(dir)
   end)
 end)
+
+describe('population-based training', function()
+  local cjson = require('cjson')
+  local hpo = require('hpo')
+
+  it('replaces the worst trials by perturbed copies of the best, from their checkpoints',
+    function()
+    local dir = h.tmpdir()
+    h.write(dir .. '/pbt.lua', ([[
+local hpo = require('hpo')
+return hpo.study({
+  name = 'pbt',
+  space = { lr = hpo.loguniform(1e-4, 1) },
+  run = { 'sh', %q, '{lr}' },
+  metric = 'loss', parallel = 4, trials = 14,
+  scheduler = hpo.pbt({ interval = 3, seed = 1 }),
+  sampler = hpo.random({ seed = 2 }),
+})]]):format(h.source .. '/tests/functional/trials/pbt_train.sh'))
+    local r = h.run(dir, { 'pbt.lua' })
+    assert.are.equal(0, r.code, r.out .. r.err)
+    local store = assert(require('hpo.core').open_store(dir .. '/pbt.db', true))
+    local study = assert(store:studies())[1]
+    local events = assert(store:events(study.id))
+    local trials = {}
+    for _, t in ipairs(assert(store:trials(study.id))) do
+      trials[t.number] = t
+    end
+    local reports = {}
+    for _, rep in ipairs(assert(store:reports(study.id))) do
+      reports[rep.trial_id] = reports[rep.trial_id] or {}
+      table.insert(reports[rep.trial_id], cjson.decode(rep.metrics))
+    end
+    store:close()
+    assert.is_true(#events >= 2, #events .. ' exploit events')
+    local cj = cjson
+    for _, e in ipairs(events) do
+      assert.are.equal('exploit', e.kind)
+      local d = cj.decode(e.data)
+      local child, donor = trials[e.number], trials[d.from]
+      assert.is_true(d.copied)
+      -- Explore: the donor's lr times 0.8 or 1.2, or a fresh draw.
+      local lr, dlr = cj.decode(child.params).lr, cj.decode(donor.params).lr
+      local ratio = lr / dlr
+      assert.is_true(ratio ~= 1, 'lr ratio ' .. ratio)
+      -- Exploit: the child continues from the donor's checkpoint, as of the copy (the donor
+      -- runs on meanwhile: at least the step PBT decided at).
+      local first = reports[child.id][1]
+      assert.is_true(first.step >= d.step + 1 or first.step == 12,
+        ('first step %d, decided at %d'):format(first.step, d.step))
+      local donor_at = {}
+      for _, rep in ipairs(reports[donor.id]) do
+        donor_at[rep.step] = rep.loss
+      end
+      -- (Unless the donor had finished when its checkpoint was copied: its final state as is.)
+      if not (first.step == 12 and donor_at[12] == first.loss) then
+        local l = math.log(lr, 10) + 2
+        assert.near(donor_at[first.step - 1] * (1 - 0.3 * math.exp(-l * l)), first.loss, 1e-9)
+      end
+    end
+    -- The replaced trials were stopped by PBT.
+    local pruned = 0
+    for _, t in pairs(trials) do
+      if t.state == 'PRUNED' then
+        pruned = pruned + 1
+        assert.matches('by pbt', t.reason)
+      end
+    end
+    assert.is_true(pruned >= #events)
+    h.rmdir(dir)
+  end)
+
+  it('needs trials that are commands', function()
+    local ok, err = pcall(hpo.study, { space = { x = hpo.uniform(0, 1) },
+      objective = function(p) return p.x end, scheduler = hpo.pbt() })
+    assert.is_false(ok)
+    assert.matches("trials must be commands %('run'%)", tostring(err))
+  end)
+end)
+
