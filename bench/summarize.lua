@@ -2,7 +2,7 @@
 -- table of median [first quartile, third quartile] per column. A value '-' (not measured)
 -- is left out; a column with none prints '-'.
 -- Environment: BUDGETS, the budgets the columns stand for (default 25,50,100); METRIC, the
--- word in the header (default regret).
+-- word in the header (default regret); DIGITS, significant digits (default 4).
 -- usage: lua5.4 bench/summarize.lua LABEL=FILE ...
 local function quantile(t, q)
   table.sort(t)
@@ -17,6 +17,8 @@ for b in (os.getenv('BUDGETS') or '25,50,100'):gmatch('%d+') do
   budgets[#budgets + 1] = b
 end
 local metric = os.getenv('METRIC') or 'regret'
+local digits = tonumber(os.getenv('DIGITS') or '4')
+local cell = ('%%.%dg [%%.%dg, %%.%dg]'):format(digits, digits, digits)
 local ncol = #budgets
 
 local rows, labels, problems = {}, {}, {}
@@ -60,8 +62,8 @@ for _, prob in ipairs(problems) do
       local cells = {}
       for k = 1, ncol do
         local v = r[k]
-        cells[k] = #v == 0 and '-' or ('%.4g [%.4g, %.4g]'):format(quantile(v, 0.5),
-          quantile(v, 0.25), quantile(v, 0.75))
+        cells[k] = #v == 0 and '-' or cell:format(quantile(v, 0.5), quantile(v, 0.25),
+          quantile(v, 0.75))
       end
       print(('| %s | %s | %d | %s |'):format(prob, label, r.n, table.concat(cells, ' | ')))
     end
