@@ -8,6 +8,7 @@ local USAGE = [[
 usage: hpolua STUDY.lua [--trials N] [--seed S] [--storage PATH|:memory:] [--fresh] [--quiet]
        hpolua show DB [--study NAME] [--ref R1,R2,...]
        hpolua best DB [--study NAME]
+       hpolua importance DB [--study NAME] [--objective K] [--seed S]
        hpolua export DB [--format csv|json] [--study NAME] [--output FILE]
        hpolua -e CODE
        hpolua --help | --version
@@ -460,8 +461,44 @@ local function cmd_worker(args)
   return 0
 end
 
+-- Parameter importance (fANOVA) of a stored study, as a table.
+local function cmd_importance(args)
+  local store <close>, study, trials, opts = open_stored(args, -- luacheck: no unused
+    { objective = 'integer', seed = 'integer' })
+  local space = require('hpo.space').from_description(study.space)
+  local k = opts.objective or 1
+  local nobj = study.objectives and #study.objectives or 1
+  if k < 1 or k > nobj then
+    usage_error('--objective must be between 1 and %d', nobj)
+  end
+  local imp, notes, n = require('hpo.importance').compute(space, trials,
+    { objective = k, seed = opts.seed })
+  local out = io.stdout
+  local what = study.objectives and study.objectives[k].name or study.config.metric or 'value'
+  if #imp == 0 then
+    io.stderr:write(("hpolua: study '%s': too few complete trials (%d) to assess importance\n")
+      :format(study.name, n))
+    return 1
+  end
+  out:write(("study '%s': importance of each parameter for %s (fANOVA, %d complete trials)\n\n")
+    :format(study.name, what, n))
+  local width = 9
+  for _, e in ipairs(imp) do
+    width = math.max(width, #e.name)
+  end
+  out:write(('%-' .. width .. 's  %10s\n'):format('parameter', 'importance'))
+  for _, e in ipairs(imp) do
+    out:write(('%-' .. width .. 's  %10.4f  %s\n'):format(e.name, e.importance,
+      string.rep('#', math.floor(e.importance * 40 + 0.5))))
+  end
+  for _, note in ipairs(notes) do
+    out:write('note: ', note, '\n')
+  end
+  return 0
+end
+
 local COMMANDS = { show = cmd_show, best = cmd_best, export = cmd_export,
-  ['--worker'] = cmd_worker }
+  importance = cmd_importance, ['--worker'] = cmd_worker }
 
 local function dispatch(args)
   local first = args[1]

@@ -15,6 +15,7 @@ int luaopen_hpo_core(lua_State *L) {
   l_pg_register(L);
   l_gp_register(L);
   l_nsga2_register(L);
+  l_fanova_register(L);
   l_sys_register(L);
   lua_pushstring(L, HPO_VERSION);
   lua_setfield(L, -2, "version");

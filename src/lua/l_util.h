@@ -45,6 +45,7 @@ void l_cmaes_register(lua_State *L);
 void l_pg_register(lua_State *L);
 void l_gp_register(lua_State *L);
 void l_nsga2_register(lua_State *L);
+void l_fanova_register(lua_State *L);
 void l_sys_register(lua_State *L);
 
 #endif
