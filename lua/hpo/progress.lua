@@ -87,9 +87,18 @@ function View:trial(rec, best, elapsed)
   end
   local bestv = best and ('%s (#%d)'):format(fmt_value(best.value), best.number) or '-'
   if self.interactive then
-    self.out:write(('\r\27[K[%d/%d] best %s  last #%d %s %s  %s'):format(
-      self.already + self.ran, self.total, bestv, rec.number, rec.state,
-      fmt_value(rec.values or rec.value), fmt_time(elapsed)))
+    -- One status line: done/total, best, the last trial, running trials, rate and ETA.
+    local done = self.already + self.ran
+    local running = 0
+    for _ in pairs(self.study.running or {}) do
+      running = running + 1
+    end
+    local rate = elapsed > 0 and self.ran / elapsed * 60 or 0
+    local eta = rate > 0 and done < self.total and ('  eta %s'):format(
+      fmt_time((self.total - done) / rate * 60)) or ''
+    self.out:write(('\r\27[K[%d/%d] best %s  last #%d %s %s  running %d  %.1f/min%s  %s')
+      :format(done, self.total, bestv, rec.number, rec.state,
+      fmt_value(rec.values or rec.value), running, rate, eta, fmt_time(elapsed)))
     self.out:flush()
     return
   end

@@ -189,3 +189,25 @@ describe('hpo.study', function()
     end)
   end)
 end)
+
+describe('progress on a terminal', function()
+  it('keeps one status line with the rate, the ETA and the running trials', function()
+    local chunks = {}
+    local out = { write = function(_, ...)
+      for _, s in ipairs({ ... }) do
+        chunks[#chunks + 1] = s
+      end
+    end, flush = function() end }
+    require('hpo').study({ space = { x = require('hpo').uniform(0, 1) }, trials = 6,
+      objective = function(p)
+        return p.x
+      end, sampler = require('hpo').random({ seed = 1 }) })
+      :optimize({ out = out, interactive = true })
+    local text = table.concat(chunks)
+    -- Each update rewrites the line (\r, erase), none scrolls: no "trial N" lines.
+    assert.matches('\r\27%[K%[3/6%] best [%d%.e%-]+ %(#%d+%)  last #2 COMPLETE', text)
+    assert.matches('running 0  [%d%.]+/min  eta ', text)
+    assert.matches('%[6/6%]', text)
+    assert.is_nil(text:find('\ntrial %d'))
+  end)
+end)
