@@ -282,4 +282,14 @@ function M.with_seed(opts, seed)
   return o
 end
 
+--- The position of v in the list t, or nil.
+function M.index_of(t, v)
+  for i, x in ipairs(t) do
+    if x == v then
+      return i
+    end
+  end
+  return nil
+end
+
 return M

@@ -9,6 +9,7 @@ usage: hpolua STUDY.lua [--trials N] [--seed S] [--storage PATH|:memory:] [--fre
        hpolua show DB [--study NAME] [--ref R1,R2,...]
        hpolua best DB [--study NAME]
        hpolua importance DB [--study NAME] [--objective K] [--seed S]
+       hpolua report DB [--study NAME] [-o FILE]
        hpolua export DB [--format csv|json] [--study NAME] [--output FILE]
        hpolua -e CODE
        hpolua --help | --version
@@ -461,6 +462,48 @@ local function cmd_worker(args)
   return 0
 end
 
+-- An HTML report of a stored study (lua/hpo/report.lua).
+local function cmd_report(args)
+  for i = 2, #args do  -- -o FILE, as the usual short form of --output
+    if args[i] == '-o' then
+      args[i] = '--output'
+    end
+  end
+  local store <close>, study, trials, opts = open_stored(args, { output = 'string' })
+  local report = require('hpo.report')
+  local libs, why = report.libraries(core.exepath())
+  if not libs then
+    util.fail_runtime(why)
+  end
+  local space = require('hpo.space').from_description(study.space)
+  local metric = study.objectives and study.objectives[1].name or study.config.metric or 'value'
+  local by_id, curves = {}, {}
+  for _, t in ipairs(trials) do
+    by_id[t.id] = t.number
+    t.params = space:check_params(t.params) or t.params
+  end
+  for _, r in ipairs(assert(store:reports(study.id))) do
+    local m = util.json_decode(r.metrics)
+    local v = type(m) == 'table' and m[metric]
+    local number = by_id[r.trial_id]
+    if number and type(v) == 'number' then
+      curves[number] = curves[number] or {}
+      table.insert(curves[number], { r.step, v })
+    end
+  end
+  local d = report.data(study, space, trials, curves)
+  local path = opts.output or (args[2]:gsub('%.db$', '') .. '.html')
+  local f, err = io.open(path, 'wb')
+  if not f then
+    util.fail_runtime(('cannot write the report: %s'):format(err))
+  end
+  f:write(report.html(d, libs))
+  f:close()
+  io.stdout:write(('report of study \'%s\' (%d trials) written to %s\n'):format(study.name,
+    #trials, path))
+  return 0
+end
+
 -- Parameter importance (fANOVA) of a stored study, as a table.
 local function cmd_importance(args)
   local store <close>, study, trials, opts = open_stored(args, -- luacheck: no unused
@@ -498,7 +541,7 @@ local function cmd_importance(args)
 end
 
 local COMMANDS = { show = cmd_show, best = cmd_best, export = cmd_export,
-  importance = cmd_importance, ['--worker'] = cmd_worker }
+  importance = cmd_importance, report = cmd_report, ['--worker'] = cmd_worker }
 
 local function dispatch(args)
   local first = args[1]
