@@ -69,6 +69,21 @@ function View:start(info)
   self.already = info.finished
 end
 
+--- A print for the objective's own output on a terminal (same stream as the status line):
+--- it clears the status line, prints, and draws the status again below, so a chatty
+--- objective never scrolls it away.
+function View:print_above()
+  return function(...)
+    local parts = {}
+    for i = 1, select('#', ...) do
+      parts[i] = tostring((select(i, ...)))
+    end
+    self.out:write(self.status and '\r\27[K' or '', table.concat(parts, '\t'), '\n',
+      self.status or '')
+    self.out:flush()
+  end
+end
+
 --- A line about the study (not a trial), kept apart from an updating progress line.
 function View:note(msg)
   if self.quiet then
@@ -96,9 +111,10 @@ function View:trial(rec, best, elapsed)
     local rate = elapsed > 0 and self.ran / elapsed * 60 or 0
     local eta = rate > 0 and done < self.total and ('  eta %s'):format(
       fmt_time((self.total - done) / rate * 60)) or ''
-    self.out:write(('\r\27[K[%d/%d] best %s  last #%d %s %s  running %d  %.1f/min%s  %s')
+    self.status = ('[%d/%d] best %s  last #%d %s %s  running %d  %.1f/min%s  %s')
       :format(done, self.total, bestv, rec.number, rec.state,
-      fmt_value(rec.values or rec.value), running, rate, eta, fmt_time(elapsed)))
+      fmt_value(rec.values or rec.value), running, rate, eta, fmt_time(elapsed))
+    self.out:write('\r\27[K', self.status)
     self.out:flush()
     return
   end

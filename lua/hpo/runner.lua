@@ -539,6 +539,14 @@ local function run_inprocess(sess, opts)
   if opts.trap_interrupt then
     core.trap_interrupt()
   end
+  -- On a terminal the objective's print() goes above the status line, not through it.
+  local print0 = print
+  if sess.view.interactive and not sess.view.quiet then
+    print = sess.view:print_above() -- luacheck: ignore 121
+  end
+  local restore <close> = setmetatable({}, { __close = function() -- luacheck: ignore 211
+    print = print0 -- luacheck: ignore 121
+  end })
   local metric = study.metric or 'value'
   local current  -- the trial running now, to record it if the loop is interrupted
   local function step()

@@ -211,3 +211,25 @@ describe('progress on a terminal', function()
     assert.is_nil(text:find('\ntrial %d'))
   end)
 end)
+
+describe("an objective's print on a terminal", function()
+  it('goes above the status line', function()
+    local chunks = {}
+    local out = { write = function(_, ...)
+      for _, s in ipairs({ ... }) do
+        chunks[#chunks + 1] = s
+      end
+    end, flush = function() end }
+    require('hpo').study({ space = { x = require('hpo').uniform(0, 1) }, trials = 3,
+      objective = function(p, trial)
+        print('epoch', trial.number)
+        return p.x
+      end, sampler = require('hpo').random({ seed = 1 }) })
+      :optimize({ out = out, interactive = true })
+    local text = table.concat(chunks)
+    -- Trial 1 prints after the status of trial 0: the status is erased, the line printed,
+    -- the status drawn again.
+    assert.matches('\r\27%[K%[1/3%][^\n]*\r\27%[Kepoch\t1\n%[1/3%]', text)
+    assert.are.equal(print, _G.print)  -- restored
+  end)
+end)
