@@ -190,43 +190,38 @@ describe('hpo.study', function()
   end)
 end)
 
+-- A terminal stand-in: what a study writes, and the text of it; runs a 1-D study of
+-- `trials` random trials with that objective, interactively.
+local function on_terminal(trials, objective)
+  local chunks = {}
+  local out = { write = function(_, ...)
+    for _, s in ipairs({ ... }) do
+      chunks[#chunks + 1] = s
+    end
+  end, flush = function() end }
+  local hpo = require('hpo')
+  hpo.study({ space = { x = hpo.uniform(0, 1) }, trials = trials, objective = objective,
+    sampler = hpo.random({ seed = 1 }) }):optimize({ out = out, interactive = true })
+  return table.concat(chunks)
+end
+
 describe('progress on a terminal', function()
   it('keeps one status line with the rate, the ETA and the running trials', function()
-    local chunks = {}
-    local out = { write = function(_, ...)
-      for _, s in ipairs({ ... }) do
-        chunks[#chunks + 1] = s
-      end
-    end, flush = function() end }
-    require('hpo').study({ space = { x = require('hpo').uniform(0, 1) }, trials = 6,
-      objective = function(p)
-        return p.x
-      end, sampler = require('hpo').random({ seed = 1 }) })
-      :optimize({ out = out, interactive = true })
-    local text = table.concat(chunks)
+    local text = on_terminal(6, function(p)
+      return p.x
+    end)
     -- Each update rewrites the line (\r, erase), none scrolls: no "trial N" lines.
     assert.matches('\r\27%[K%[3/6%] best [%d%.e%-]+ %(#%d+%)  last #2 COMPLETE', text)
     assert.matches('running 0  [%d%.]+/min  eta ', text)
     assert.matches('%[6/6%]', text)
     assert.is_nil(text:find('\ntrial %d'))
   end)
-end)
 
-describe("an objective's print on a terminal", function()
-  it('goes above the status line', function()
-    local chunks = {}
-    local out = { write = function(_, ...)
-      for _, s in ipairs({ ... }) do
-        chunks[#chunks + 1] = s
-      end
-    end, flush = function() end }
-    require('hpo').study({ space = { x = require('hpo').uniform(0, 1) }, trials = 3,
-      objective = function(p, trial)
-        print('epoch', trial.number)
-        return p.x
-      end, sampler = require('hpo').random({ seed = 1 }) })
-      :optimize({ out = out, interactive = true })
-    local text = table.concat(chunks)
+  it("puts an objective's print above the status line", function()
+    local text = on_terminal(3, function(p, trial)
+      print('epoch', trial.number)
+      return p.x
+    end)
     -- Trial 1 prints after the status of trial 0: the status is erased, the line printed,
     -- the status drawn again.
     assert.matches('\r\27%[K%[1/3%][^\n]*\r\27%[Kepoch\t1\n%[1/3%]', text)
