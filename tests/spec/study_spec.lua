@@ -199,7 +199,6 @@ local function on_terminal(trials, objective)
       chunks[#chunks + 1] = s
     end
   end, flush = function() end }
-  local hpo = require('hpo')
   hpo.study({ space = { x = hpo.uniform(0, 1) }, trials = trials, objective = objective,
     sampler = hpo.random({ seed = 1 }) }):optimize({ out = out, interactive = true })
   return table.concat(chunks)
