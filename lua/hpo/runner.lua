@@ -458,7 +458,10 @@ function Session:next_trial()
     return nil, 'complete'
   end
   self:note_attempt(number, nil)
-  return { id = id, number = number, params = params, resume = chosen and chosen.resume }
+  local sched = study.scheduler
+  return { id = id, number = number, params = params, resume = chosen and chosen.resume,
+    event = chosen and chosen.event, resource = chosen and chosen.resource
+      or sched and sched.initial_resource }
 end
 
 --- An intermediate report of a running trial: its curve grows, and the scheduler decides
@@ -475,10 +478,17 @@ function Session:intermediate(trial, step, report)
   if not scheduler then
     return false
   end
-  local view = { number = trial.number, params = trial.params, curve = trial.curve }
-  if schedulers.call(scheduler, 'on_report', view, { step = step, value = v,
-    metrics = report }) == 'stop' then
-    trial.pruned_at = step
+  local view = { number = trial.number, params = trial.params, curve = trial.curve,
+    resource = trial.resource }
+  local verdict = schedulers.call(scheduler, 'on_report', view, { step = step, value = v,
+    metrics = report })
+  if verdict == 'stop' or verdict == 'pause' then
+    trial.pruned_at, trial.paused = step, verdict == 'pause'
+    if trial.paused and trial.id then
+      -- A pause is stored, so a resumed study knows the trial may be promoted from here.
+      check(self.store:add_event(trial.id, 'pause', util.json_encode({ step = step,
+        value = v, resource = trial.resource })))
+    end
     return true
   end
   return false
@@ -488,8 +498,8 @@ end
 function Session:pruned(trial)
   local last = trial.curve[#trial.curve]
   return { state = 'PRUNED', value = last[2], step = last[1], intermediate = last[2],
-    reason = ('stopped at step %d by %s'):format(trial.pruned_at,
-      self.study.scheduler.name or 'the scheduler') }
+    reason = ('%s at step %d by %s'):format(trial.paused and 'paused' or 'stopped',
+      trial.pruned_at, self.study.scheduler.name or 'the scheduler') }
 end
 
 --- Record how a trial ended: storage, history, sampler, progress, retries. Returns false
@@ -556,7 +566,7 @@ local function run_inprocess(sess, opts)
       return false
     end
     current = M.new_trial({ id = t.id, number = t.number, params = t.params, store = store,
-      metric = metric, study = study, session = sess })
+      metric = metric, study = study, session = sess, resource = t.resource })
     local state, value, metrics, reason = M.call_objective(study, current)
     if state == 'INTERRUPTED' then
       return false
@@ -661,7 +671,10 @@ local function command(sess, t)
     'HPO_CHECKPOINT_DIR=' .. t.dir .. '/checkpoint',
     'HPO_METRIC=' .. (study.metric or 'value'),
   }
-  if t.resume then  -- PBT: the donor's checkpoint is already in HPO_CHECKPOINT_DIR
+  if t.resource then  -- the trial's budget (epochs, ...), from the scheduler
+    env[#env + 1] = 'HPO_RESOURCE=' .. t.resource
+  end
+  if t.resume then  -- PBT, promotions: the donor's checkpoint is already in HPO_CHECKPOINT_DIR
     env[#env + 1] = 'HPO_RESUME_FROM=' .. t.resume.from
     env[#env + 1] = 'HPO_RESUME_STEP=' .. (t.resume.step or 0)
   end
@@ -759,8 +772,9 @@ local function run_pool(sess, opts)
         -- Exploit: start from the donor's checkpoint; stored as an event (the lineage).
         local from = ('%s/%d/checkpoint'):format(root, t.resume.from)
         local copied, cause = core.copy_tree(from, t.dir .. '/checkpoint')
-        check(sess.store:add_event(t.id, 'exploit', util.json_encode({ from = t.resume.from,
-          step = t.resume.step, copied = copied and true or false, why = cause })))
+        check(sess.store:add_event(t.id, t.event or 'exploit', util.json_encode({
+          from = t.resume.from, step = t.resume.step, resource = t.resource,
+          copied = copied and true or false, why = cause })))
       end
       t.metric, t.malformed, t.lines = study.metric or 'value', 0, 0
       local spec = command(sess, t)
@@ -899,6 +913,12 @@ function M.run(study, opts)
   sess.metric = study.metric or 'value'
   study.curves = {}
   if study.scheduler then
+    -- Stored scheduler events (pauses, promotions, exploits) for its setup.
+    study.events = {}
+    for _, e in ipairs(check(store:events(study_id))) do
+      study.events[#study.events + 1] = { number = e.number, kind = e.kind,
+        data = util.json_decode(e.data) or {} }
+    end
     local by_id, curves = {}, {}
     for _, row in ipairs(check(store:trials(study_id))) do
       by_id[row.id] = row.number

@@ -32,8 +32,9 @@ function M.call(scheduler, method, ...)
   if not ok then
     util.fail_runtime(('scheduler %s failed in %s: %s'):format(name, method, tostring(res)))
   end
-  if method == 'on_report' and res ~= 'continue' and res ~= 'stop' and res ~= nil then
-    util.fail_runtime(("scheduler %s: on_report must return 'continue' or 'stop', got %s")
+  if method == 'on_report' and res ~= 'continue' and res ~= 'stop' and res ~= 'pause'
+    and res ~= nil then
+    util.fail_runtime(("scheduler %s: on_report must return 'continue', 'stop' or 'pause', got %s")
       :format(name, util.show(res)))
   end
   return res
@@ -45,7 +46,8 @@ end
 
 -- min, max and eta of ASHA and Hyperband, checked.
 local function rungs_opts(kind, opts)
-  opts = check_opts(kind, opts, { min = 'number', max = 'number', eta = 'number' })
+  opts = check_opts(kind, opts, { min = 'number', max = 'number', eta = 'number',
+    mode = kind == 'asha' and 'string' or nil })
   local min, max, eta = opts.min or 1, opts.max or 81, opts.eta or 3
   if min <= 0 or max < min or eta < 2 then
     util.fail(util.where(), 'hpo.%s: needs 0 < min <= max and eta >= 2', kind)
@@ -142,10 +144,17 @@ Asha.__index = Asha
 --- fewer than eta have reached it); otherwise it is stopped.
 function M.asha(opts)
   local min, max, eta = rungs_opts('asha', opts)
+  local mode = opts and opts.mode or 'stop'
+  if mode ~= 'stop' and mode ~= 'promote' then
+    util.fail(util.where(), "hpo.asha: mode must be 'stop' or 'promote', got %s", util.show(mode))
+  end
   local rungs, r = {}, min
   while r < max do
     rungs[#rungs + 1] = r
     r = r * eta
+  end
+  if mode == 'promote' then
+    return M.asha_promote(min, max, eta, rungs)
   end
   return setmetatable({ name = 'asha', min = min, max = max, eta = eta, rungs = rungs }, Asha)
 end
@@ -373,6 +382,86 @@ end
 --- sampler proposes).
 function Pbt:choose_next()
   return table.remove(self.queue, 1)
+end
+
+-- ---- ASHA with promotions ----
+
+local Promote = {}
+Promote.__index = Promote
+
+--- ASHA in its promotion form (Li et al., MLSys 2020, Algorithm 2): new configurations run
+--- with HPO_RESOURCE = min and pause when they reach it; whenever a trial can start, the
+--- highest rung with a paused trial in its top 1/eta (of the trials recorded there) that
+--- has not been promoted yet promotes it: a new trial continues from its checkpoint with
+--- HPO_RESOURCE = eta times more (stored as a 'promote' event); otherwise the sampler
+--- proposes a new configuration. Trials at max run to their end. Needs command trials that
+--- checkpoint and read HPO_RESOURCE. Pauses and promotions are stored, so a resumed study
+--- keeps its rungs.
+function M.asha_promote(min, max, eta, rungs)
+  local all = {}
+  for i, r in ipairs(rungs) do
+    all[i] = r
+  end
+  all[#all + 1] = max
+  return setmetatable({ name = 'asha', mode = 'promote', requires_run = true, min = min,
+    max = max, eta = eta, rungs = all, initial_resource = min }, Promote)
+end
+
+function Promote:setup(study)
+  self.study = study
+  self.sign = study.direction == 'maximize' and -1 or 1
+  self.at = {}        -- rung resource -> { {number, value, params}, ... } paused there
+  self.promoted = {}  -- trial number -> true once continued
+  self.params = {}
+  for _, t in ipairs(study.history or {}) do
+    self.params[t.number] = t.params
+  end
+  for _, e in ipairs(study.events or {}) do
+    if e.kind == 'pause' and e.data.resource then
+      self:record(e.number, e.data.resource, e.data.value)
+    elseif e.kind == 'promote' and e.data.from then
+      self.promoted[e.data.from] = true
+    end
+  end
+end
+
+function Promote:record(number, resource, value)
+  self.at[resource] = self.at[resource] or {}
+  table.insert(self.at[resource], { number = number, value = self.sign * value })
+end
+
+function Promote:on_report(trial, report)
+  self.params[trial.number] = trial.params
+  local r = trial.resource or self.min
+  if r < self.max and report.step >= r then
+    self:record(trial.number, r, report.value)
+    return 'pause'
+  end
+  return 'continue'
+end
+
+--- The next trial: the best unpromoted paused trial of the highest rung where one is in
+--- the top 1/eta, continued with eta times the resource; else nil (a new configuration).
+function Promote:choose_next()
+  for k = #self.rungs - 1, 1, -1 do
+    local list = self.at[self.rungs[k]] or {}
+    local sorted = table.move(list, 1, #list, 1, {})
+    table.sort(sorted, function(a, b)
+      if a.value ~= b.value then
+        return a.value < b.value
+      end
+      return a.number < b.number
+    end)
+    for i = 1, #sorted // self.eta do
+      local c = sorted[i]
+      if not self.promoted[c.number] and self.params[c.number] then
+        self.promoted[c.number] = true
+        return { params = self.params[c.number], event = 'promote',
+          resume = { from = c.number, step = self.rungs[k] }, resource = self.rungs[k + 1] }
+      end
+    end
+  end
+  return nil
 end
 
 return M

@@ -352,3 +352,117 @@ return hpo.study({
   end)
 end)
 
+describe('ASHA with promotions', function()
+  local cjson = require('cjson')
+
+  it('pauses new trials at the first rung and continues the best from their checkpoints',
+    function()
+    local dir = h.tmpdir()
+    h.write(dir .. '/promote.lua', ([[
+local hpo = require('hpo')
+return hpo.study({
+  name = 'promote',
+  space = { lr = hpo.loguniform(1e-4, 1) },
+  run = { 'sh', %q, '{lr}' },
+  metric = 'loss', parallel = 2, trials = 24,
+  scheduler = hpo.asha({ min = 1, max = 9, eta = 3, mode = 'promote' }),
+  sampler = hpo.random({ seed = 5 }),
+})]]):format(h.source .. '/tests/functional/trials/pbt_train.sh'))
+    local r = h.run(dir, { 'promote.lua' })
+    assert.are.equal(0, r.code, r.out .. r.err)
+    local store = assert(require('hpo.core').open_store(dir .. '/promote.db', true))
+    local study = assert(store:studies())[1]
+    local events = assert(store:events(study.id))
+    local trials, by_id = {}, {}
+    for _, t in ipairs(assert(store:trials(study.id))) do
+      trials[t.number], by_id[t.id] = t, t
+    end
+    local first = {}
+    for _, rep in ipairs(assert(store:reports(study.id))) do
+      local t = by_id[rep.trial_id]
+      first[t.number] = first[t.number] or cjson.decode(rep.metrics)
+    end
+    store:close()
+    local rung_of, promoted, pauses = {}, {}, {}
+    for _, e in ipairs(events) do
+      local d = cjson.decode(e.data)
+      if e.kind == 'pause' then
+        pauses[#pauses + 1] = { number = e.number, resource = d.resource, value = d.value }
+        rung_of[e.number] = d.resource
+        assert.are.equal(d.resource, d.step)  -- paused exactly at its resource
+        assert.matches('paused at step', trials[e.number].reason)
+      elseif e.kind == 'promote' then
+        promoted[#promoted + 1] = { child = e.number, from = d.from, resource = d.resource }
+      end
+    end
+    assert.is_true(#promoted >= 3, #promoted .. ' promotions')
+    for _, p in ipairs(promoted) do
+      -- eta times the resource of the rung it was paused at, from its checkpoint, same params
+      assert.are.equal(rung_of[p.from] * 3, p.resource)
+      assert.are.equal(rung_of[p.from] + 1, first[p.child].step)
+      assert.are.same(cjson.decode(trials[p.from].params), cjson.decode(trials[p.child].params))
+    end
+    -- Each rung promotes at most 1/eta of the trials paused there, the better ones.
+    for _, r in ipairs({ 1, 3 }) do
+      local values, up = {}, 0
+      for _, p in ipairs(pauses) do
+        if p.resource == r then
+          values[#values + 1] = p.value
+        end
+      end
+      table.sort(values)
+      for _, p in ipairs(promoted) do
+        if rung_of[p.from] == r then
+          up = up + 1
+          local v
+          for _, q in ipairs(pauses) do
+            if q.number == p.from then
+              v = q.value
+            end
+          end
+          assert.is_true(v <= values[math.max(1, #values // 3)] + 1e-12)
+        end
+      end
+      assert.is_true(up <= #values // 3, ('rung %d: %d of %d promoted'):format(r, up, #values))
+    end
+    -- Some trial reached the top rung and completed there.
+    local complete = 0
+    for _, t in pairs(trials) do
+      complete = complete + (t.state == 'COMPLETE' and 1 or 0)
+    end
+    assert.is_true(complete >= 1)
+    h.rmdir(dir)
+  end)
+
+  it('keeps its rungs across a resume: no trial is promoted twice', function()
+    local dir = h.tmpdir()
+    h.write(dir .. '/promote.lua', ([[
+local hpo = require('hpo')
+return hpo.study({
+  name = 'promote',
+  space = { lr = hpo.loguniform(1e-4, 1) },
+  run = { 'sh', %q, '{lr}' },
+  metric = 'loss', trials = 24,
+  scheduler = hpo.asha({ min = 1, max = 9, eta = 3, mode = 'promote' }),
+  sampler = hpo.random({ seed = 6 }),
+})]]):format(h.source .. '/tests/functional/trials/pbt_train.sh'))
+    for _, n in ipairs({ '7', '16', '24' }) do  -- three runs of the same study
+      local r = h.run(dir, { 'promote.lua', '--trials', n, '--quiet' })
+      assert.are.equal(0, r.code, r.err)
+    end
+    local store = assert(require('hpo.core').open_store(dir .. '/promote.db', true))
+    local events = assert(store:events(assert(store:studies())[1].id))
+    store:close()
+    local from, count = {}, 0
+    for _, e in ipairs(events) do
+      if e.kind == 'promote' then
+        local d = cjson.decode(e.data)
+        assert.is_nil(from[d.from], 'trial ' .. d.from .. ' promoted twice')
+        from[d.from], count = true, count + 1
+      end
+    end
+    assert.is_true(count >= 3)
+    h.rmdir(dir)
+  end)
+end)
+
