@@ -403,16 +403,16 @@ return hpo.study({
       assert.are.same(cjson.decode(trials[p.from].params), cjson.decode(trials[p.child].params))
     end
     -- Each rung promotes at most 1/eta of the trials paused there, the better ones.
-    for _, r in ipairs({ 1, 3 }) do
+    for _, rung in ipairs({ 1, 3 }) do
       local values, up = {}, 0
       for _, p in ipairs(pauses) do
-        if p.resource == r then
+        if p.resource == rung then
           values[#values + 1] = p.value
         end
       end
       table.sort(values)
       for _, p in ipairs(promoted) do
-        if rung_of[p.from] == r then
+        if rung_of[p.from] == rung then
           up = up + 1
           local v
           for _, q in ipairs(pauses) do
@@ -423,7 +423,8 @@ return hpo.study({
           assert.is_true(v <= values[math.max(1, #values // 3)] + 1e-12)
         end
       end
-      assert.is_true(up <= #values // 3, ('rung %d: %d of %d promoted'):format(r, up, #values))
+      assert.is_true(up <= #values // 3, ('rung %d: %d of %d promoted'):format(rung, up,
+        #values))
     end
     -- Some trial reached the top rung and completed there.
     local complete = 0
