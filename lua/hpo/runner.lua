@@ -458,10 +458,20 @@ function Session:next_trial()
     return nil, 'complete'
   end
   self:note_attempt(number, nil)
-  local sched = study.scheduler
+  if chosen ~= nil and study.scheduler.on_start then
+    schedulers.call(study.scheduler, 'on_start', number, chosen)
+  end
+  -- The trial's resource: what choose_next said, else the scheduler's for a new trial
+  -- (initial_resource, a number or a function of the trial's number).
+  local sched, resource = study.scheduler, chosen and chosen.resource
+  if not resource and sched then
+    resource = sched.initial_resource
+    if type(resource) == 'function' then
+      resource = resource(sched, number)
+    end
+  end
   return { id = id, number = number, params = params, resume = chosen and chosen.resume,
-    event = chosen and chosen.event, resource = chosen and chosen.resource
-      or sched and sched.initial_resource }
+    event = chosen and chosen.event, resource = resource }
 end
 
 --- An intermediate report of a running trial: its curve grows, and the scheduler decides
@@ -671,8 +681,8 @@ local function command(sess, t)
     'HPO_CHECKPOINT_DIR=' .. t.dir .. '/checkpoint',
     'HPO_METRIC=' .. (study.metric or 'value'),
   }
-  if t.resource then  -- the trial's budget (epochs, ...), from the scheduler
-    env[#env + 1] = 'HPO_RESOURCE=' .. t.resource
+  if t.resource then  -- the trial's budget (epochs, ...), from the scheduler: 3, not 3.0
+    env[#env + 1] = 'HPO_RESOURCE=' .. (math.tointeger(t.resource) or t.resource)
   end
   if t.resume then  -- PBT, promotions: the donor's checkpoint is already in HPO_CHECKPOINT_DIR
     env[#env + 1] = 'HPO_RESUME_FROM=' .. t.resume.from

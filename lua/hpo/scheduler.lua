@@ -47,7 +47,7 @@ end
 -- min, max and eta of ASHA and Hyperband, checked.
 local function rungs_opts(kind, opts)
   opts = check_opts(kind, opts, { min = 'number', max = 'number', eta = 'number',
-    mode = kind == 'asha' and 'string' or nil })
+    mode = 'string' })
   local min, max, eta = opts.min or 1, opts.max or 81, opts.eta or 3
   if min <= 0 or max < min or eta < 2 then
     util.fail(util.where(), 'hpo.%s: needs 0 < min <= max and eta >= 2', kind)
@@ -215,6 +215,7 @@ end
 
 local Hyperband = {}
 Hyperband.__index = Hyperband
+local HyperbandPromote = {}  -- the promotion form (below)
 
 --- Hyperband (Li et al., JMLR 2018), stopping form: brackets s = s_max .. 0 with
 --- s_max = floor(log_eta(max / min)); bracket s starts n_s = ceil((s_max + 1) eta^s / (s + 1))
@@ -222,6 +223,11 @@ Hyperband.__index = Hyperband
 --- to brackets in proportion to n_s, by their number (so a resumed study deals them alike).
 function M.hyperband(opts)
   local min, max, eta = rungs_opts('hyperband', opts)
+  local mode = opts and opts.mode or 'stop'
+  if mode ~= 'stop' and mode ~= 'promote' then
+    util.fail(util.where(), "hpo.hyperband: mode must be 'stop' or 'promote', got %s",
+      util.show(mode))
+  end
   local s_max = 0
   while max / eta ^ (s_max + 1) >= min * (1 - 1e-9) do
     s_max = s_max + 1
@@ -229,7 +235,7 @@ function M.hyperband(opts)
   local hb = setmetatable({ name = 'hyperband', brackets = {}, deal = {} }, Hyperband)
   for s = s_max, 0, -1 do
     local b = { s = s, n = math.ceil((s_max + 1) * eta ^ s / (s + 1)), r = max / eta ^ s }
-    b.asha = M.asha({ min = b.r, max = max, eta = eta })
+    b.asha = M.asha({ min = b.r, max = max, eta = eta, mode = mode })
     b.asha.name = 'hyperband'
     local index = #hb.brackets + 1
     b.asha.member = function(number)
@@ -238,6 +244,14 @@ function M.hyperband(opts)
     hb.brackets[index] = b
     for _ = 1, b.n do
       hb.deal[#hb.deal + 1] = index
+    end
+  end
+  if mode == 'promote' then
+    setmetatable(hb, HyperbandPromote)
+    hb.mode, hb.requires_run = 'promote', true
+    hb.bracket_of = Hyperband.bracket_of
+    hb.initial_resource = function(self, number)  -- a new trial starts at its bracket's r
+      return self.brackets[self:bracket_of(number)].r
     end
   end
   return hb
@@ -256,6 +270,68 @@ end
 
 function Hyperband:on_report(trial, report)
   return self.brackets[self:bracket_of(trial.number)].asha:on_report(trial, report)
+end
+
+-- Hyperband's promotion form: each bracket is an ASHA in promotion form starting at its own
+-- resource; new trials are dealt to brackets by number as in the stopping form, and a
+-- continuation belongs to the bracket of the trial it continues.
+HyperbandPromote.__index = HyperbandPromote
+
+function HyperbandPromote:setup(study)
+  self.owner = {}  -- continuation trial number -> bracket index
+  for _, e in ipairs(study.events or {}) do
+    if e.kind == 'promote' and e.data.from then
+      self.owner[e.number] = self:bracket(e.data.from)
+    end
+  end
+  for i, b in ipairs(self.brackets) do
+    b.asha:setup(study)
+    -- Each bracket keeps only its own trials' pauses and promotions.
+    local mine = function(n)
+      return self:bracket(n) == i
+    end
+    for r, list in pairs(b.asha.at) do
+      local kept = {}
+      for _, c in ipairs(list) do
+        if mine(c.number) then
+          kept[#kept + 1] = c
+        end
+      end
+      b.asha.at[r] = kept
+    end
+  end
+end
+
+function HyperbandPromote:bracket(number)
+  return self.owner[number] or self:bracket_of(number)
+end
+
+function HyperbandPromote:on_report(trial, report)
+  return self.brackets[self:bracket(trial.number)].asha:on_report(trial, report)
+end
+
+--- Promotions from any bracket (the one with the highest resource first).
+function HyperbandPromote:choose_next()
+  local order = {}
+  for i = 1, #self.brackets do
+    order[i] = i
+  end
+  table.sort(order, function(a, b)
+    return self.brackets[a].r > self.brackets[b].r
+  end)
+  for _, i in ipairs(order) do
+    local c = self.brackets[i].asha:choose_next()
+    if c then
+      c.bracket = i
+      return c
+    end
+  end
+  return nil
+end
+
+--- A continuation started as trial `number`: it belongs to its bracket.
+function HyperbandPromote:on_start(number, chosen)
+  self.owner[number] = chosen.bracket
 end
 
 -- ---- PBT ----

@@ -465,5 +465,55 @@ return hpo.study({
     assert.is_true(count >= 3)
     h.rmdir(dir)
   end)
+
+  it('runs Hyperband brackets in the promotion form', function()
+    local dir = h.tmpdir()
+    h.write(dir .. '/hb.lua', ([[
+local hpo = require('hpo')
+return hpo.study({
+  name = 'hb',
+  space = { lr = hpo.loguniform(1e-4, 1) },
+  run = { 'sh', %q, '{lr}' },
+  metric = 'loss', parallel = 2, trials = 34,
+  scheduler = hpo.hyperband({ min = 1, max = 9, eta = 3, mode = 'promote' }),
+  sampler = hpo.random({ seed = 7 }),
+})]]):format(h.source .. '/tests/functional/trials/pbt_train.sh'))
+    local r = h.run(dir, { 'hb.lua' })
+    assert.are.equal(0, r.code, r.out .. r.err)
+    local store = assert(require('hpo.core').open_store(dir .. '/hb.db', true))
+    local study = assert(store:studies())[1]
+    local events = assert(store:events(study.id))
+    local trials = {}
+    for _, t in ipairs(assert(store:trials(study.id))) do
+      trials[t.number] = t
+    end
+    store:close()
+    local continued, paused_at, from = {}, {}, {}
+    for _, e in ipairs(events) do
+      local d = cjson.decode(e.data)
+      if e.kind == 'promote' then
+        continued[e.number] = d
+        assert.is_nil(from[d.from], 'promoted twice')
+        from[d.from] = true
+      elseif e.kind == 'pause' then
+        paused_at[e.number] = d.resource
+      end
+    end
+    -- Brackets start new trials at 1 (s = 2), 3 (s = 1) or 9 (s = 0): all three occur.
+    local starts = {}
+    for n, t in pairs(trials) do
+      if not continued[n] then
+        local start = paused_at[n] or (t.state == 'COMPLETE' and 9)
+        if start then
+          starts[start] = true
+        end
+      end
+    end
+    assert.is_true(starts[1] and starts[3] and starts[9], 'new trials start at 1, 3 and 9')
+    for n, d in pairs(continued) do
+      assert.are.equal(paused_at[d.from] * 3, d.resource, 'continuation ' .. n)
+    end
+    h.rmdir(dir)
+  end)
 end)
 
