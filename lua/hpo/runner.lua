@@ -490,8 +490,12 @@ function Session:intermediate(trial, step, report)
   end
   local view = { number = trial.number, params = trial.params, curve = trial.curve,
     resource = trial.resource }
-  local verdict = schedulers.call(scheduler, 'on_report', view, { step = step, value = v,
-    metrics = report })
+  local verdict, event = schedulers.call(scheduler, 'on_report', view, { step = step,
+    value = v, metrics = report })
+  if type(event) == 'table' and type(event.kind) == 'string' and trial.id then
+    -- An event the scheduler wants kept with this trial (PBT's planned replacement).
+    check(self.store:add_event(trial.id, event.kind, util.json_encode(event.data or {})))
+  end
   if verdict == 'stop' or verdict == 'pause' then
     trial.pruned_at, trial.paused = step, verdict == 'pause'
     if trial.paused and trial.id then
@@ -784,6 +788,7 @@ local function run_pool(sess, opts)
         local copied, cause = core.copy_tree(from, t.dir .. '/checkpoint')
         check(sess.store:add_event(t.id, t.event or 'exploit', util.json_encode({
           from = t.resume.from, step = t.resume.step, resource = t.resource,
+          plan = t.resume.plan,
           copied = copied and true or false, why = cause })))
       end
       t.metric, t.malformed, t.lines = study.metric or 'value', 0, 0

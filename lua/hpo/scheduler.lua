@@ -27,7 +27,7 @@ function M.call(scheduler, method, ...)
       M.MAX_INSTRUCTIONS), 2)
   end
   debug.sethook(hook, '', M.MAX_INSTRUCTIONS)
-  local ok, res = pcall(fn, scheduler, ...)
+  local ok, res, extra = pcall(fn, scheduler, ...)
   debug.sethook()
   if not ok then
     util.fail_runtime(('scheduler %s failed in %s: %s'):format(name, method, tostring(res)))
@@ -37,7 +37,7 @@ function M.call(scheduler, method, ...)
     util.fail_runtime(("scheduler %s: on_report must return 'continue', 'stop' or 'pause', got %s")
       :format(name, util.show(res)))
   end
-  return res
+  return res, extra
 end
 
 local function check_opts(kind, opts, allowed)
@@ -366,6 +366,27 @@ function Pbt:setup(study)
   self.study = study
   self.sign = study.direction == 'maximize' and -1 or 1
   self.rng = require('hpo.core').rng(self.seed)
+  -- Replacements decided but not started when the study stopped: planned (an event on the
+  -- stopped trial) without an exploit event that carried them out.
+  local planned, done = {}, {}
+  for _, e in ipairs(study.events or {}) do
+    if e.kind == 'exploit-planned' and e.data.params then
+      planned[#planned + 1] = { plan = e.number, data = e.data }
+    elseif e.kind == 'exploit' and e.data.plan then
+      done[e.data.plan] = true
+    end
+  end
+  for _, p in ipairs(planned) do
+    if not done[p.plan] then
+      self.queue[#self.queue + 1] = { params = p.data.params,
+        resume = { from = p.data.from, step = p.data.step, plan = p.plan } }
+    end
+  end
+  -- After a resume the random stream starts anew past the decisions already taken (a
+  -- resumed study does not replay them; its later choices are not those of an unbroken run).
+  if #planned > 0 then
+    self.rng = require('hpo.core').rng(self.seed + #planned)
+  end
 end
 
 -- A parameter's value moved by one perturbation.
@@ -445,9 +466,13 @@ function Pbt:on_report(trial, report)
     return 'continue'
   end
   local donor = pop[1 + math.floor(self.rng:uniform() * k)]
-  self.queue[#self.queue + 1] = { params = self:explore(self.params[donor.number]),
-    resume = { from = donor.number, step = donor.step } }
-  return 'stop'
+  local plan = { params = self:explore(self.params[donor.number]),
+    resume = { from = donor.number, step = donor.step, plan = trial.number } }
+  self.queue[#self.queue + 1] = plan
+  -- Stored with the stopped trial, so a study killed before the replacement starts still
+  -- starts it on resume.
+  return 'stop', { kind = 'exploit-planned', data = { from = donor.number, step = donor.step,
+    params = plan.params } }
 end
 
 function Pbt:on_complete(trial)

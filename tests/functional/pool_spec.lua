@@ -306,11 +306,24 @@ return hpo.study({
       table.insert(reports[rep.trial_id], cjson.decode(rep.metrics))
     end
     store:close()
-    assert.is_true(#events >= 2, #events .. ' exploit events')
     local cj = cjson
+    local planned, exploits = {}, {}
     for _, e in ipairs(events) do
-      assert.are.equal('exploit', e.kind)
+      if e.kind == 'exploit-planned' then
+        planned[e.number] = cj.decode(e.data)
+      else
+        assert.are.equal('exploit', e.kind)
+        exploits[#exploits + 1] = e
+      end
+    end
+    assert.is_true(#exploits >= 2, #exploits .. ' exploit events')
+    for _, e in ipairs(exploits) do
       local d = cj.decode(e.data)
+      -- Carried out as planned when the stopped trial's replacement was decided.
+      local plan = planned[d.plan]
+      assert.are.equal('PRUNED', trials[d.plan].state)
+      assert.are.equal(d.from, plan.from)
+      assert.near(plan.params.lr, cj.decode(trials[e.number].params).lr, 1e-12)
       local child, donor = trials[e.number], trials[d.from]
       assert.is_true(d.copied)
       -- Explore: the donor's lr times 0.8 or 1.2, or a fresh draw.
@@ -340,7 +353,7 @@ return hpo.study({
         assert.matches('by pbt', t.reason)
       end
     end
-    assert.is_true(pruned >= #events)
+    assert.is_true(pruned >= #exploits)
     h.rmdir(dir)
   end)
 

@@ -157,6 +157,25 @@ describe('hpo.bohb', function()
   end)
 end)
 
+describe('hpo.pbt', function()
+  it('starts on resume the replacements it had planned but not started', function()
+    local pbt = hpo.pbt({ seed = 1 })
+    local study = { space = require('hpo.space').new({ lr = hpo.loguniform(1e-4, 1) }),
+      direction = 'minimize', events = {
+        { number = 3, kind = 'exploit-planned', data = { from = 1, step = 6,
+          params = { lr = 0.01 } } },
+        { number = 4, kind = 'exploit-planned', data = { from = 2, step = 6,
+          params = { lr = 0.02 } } },
+        { number = 7, kind = 'exploit', data = { from = 1, step = 6, plan = 3 } },
+      } }
+    pbt:setup(study)
+    local c = pbt:choose_next()  -- trial 3's replacement ran (trial 7); trial 4's did not
+    assert.are.same({ lr = 0.02 }, c.params)
+    assert.are.same({ from = 2, step = 6, plan = 4 }, c.resume)
+    assert.is_nil(pbt:choose_next())
+  end)
+end)
+
 describe('hpo.median', function()
   it('stops trials clearly worse than the median of completed ones', function()
     local values = { 1, 2, 3, 4, 5, 9, 1.5, 8, 2.5, 7 }
