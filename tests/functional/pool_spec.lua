@@ -274,69 +274,85 @@ return hpo.study({
   end)
 end)
 
-describe('population-based training', function()
+-- A study of tests/functional/trials/pbt_train.sh (a training run that checkpoints and reads
+-- HPO_RESOURCE) with the given scheduler, parallel workers, trials and sampler seed, run in
+-- dir (runs = the --trials of successive runs, default one run). Returns what it stored:
+-- trials by number, its events (data decoded), and each trial's reports (by trial number).
+local function checkpoint_study(dir, scheduler, parallel, trials, seed, runs)
   local cjson = require('cjson')
+  h.write(dir .. '/ck.lua', ([[
+local hpo = require('hpo')
+return hpo.study({
+  name = 'ck',
+  space = { lr = hpo.loguniform(1e-4, 1) },
+  run = { 'sh', %q, '{lr}' },
+  metric = 'loss', parallel = %d, trials = %d,
+  scheduler = %s,
+  sampler = hpo.random({ seed = %d }),
+})]]):format(h.source .. '/tests/functional/trials/pbt_train.sh', parallel, trials, scheduler,
+    seed))
+  for _, n in ipairs(runs or { tostring(trials) }) do
+    local r = h.run(dir, { 'ck.lua', '--trials', n, '--quiet' })
+    assert.are.equal(0, r.code, r.out .. r.err)
+  end
+  local store = assert(require('hpo.core').open_store(dir .. '/ck.db', true))
+  local study = assert(store:studies())[1]
+  local out, by_id = { trials = {}, events = {}, reports = {} }, {}
+  for _, t in ipairs(assert(store:trials(study.id))) do
+    out.trials[t.number], by_id[t.id] = t, t
+  end
+  for _, e in ipairs(assert(store:events(study.id))) do
+    out.events[#out.events + 1] = { number = e.number, kind = e.kind,
+      data = cjson.decode(e.data) }
+  end
+  for _, rep in ipairs(assert(store:reports(study.id))) do
+    local n = by_id[rep.trial_id].number
+    out.reports[n] = out.reports[n] or {}
+    table.insert(out.reports[n], cjson.decode(rep.metrics))
+  end
+  store:close()
+  return out
+end
+
+describe('population-based training', function()
   local hpo = require('hpo')
 
   it('replaces the worst trials by perturbed copies of the best, from their checkpoints',
     function()
     local dir = h.tmpdir()
-    h.write(dir .. '/pbt.lua', ([[
-local hpo = require('hpo')
-return hpo.study({
-  name = 'pbt',
-  space = { lr = hpo.loguniform(1e-4, 1) },
-  run = { 'sh', %q, '{lr}' },
-  metric = 'loss', parallel = 4, trials = 14,
-  scheduler = hpo.pbt({ interval = 3, seed = 1 }),
-  sampler = hpo.random({ seed = 2 }),
-})]]):format(h.source .. '/tests/functional/trials/pbt_train.sh'))
-    local r = h.run(dir, { 'pbt.lua' })
-    assert.are.equal(0, r.code, r.out .. r.err)
-    local store = assert(require('hpo.core').open_store(dir .. '/pbt.db', true))
-    local study = assert(store:studies())[1]
-    local events = assert(store:events(study.id))
-    local trials = {}
-    for _, t in ipairs(assert(store:trials(study.id))) do
-      trials[t.number] = t
-    end
-    local reports = {}
-    for _, rep in ipairs(assert(store:reports(study.id))) do
-      reports[rep.trial_id] = reports[rep.trial_id] or {}
-      table.insert(reports[rep.trial_id], cjson.decode(rep.metrics))
-    end
-    store:close()
-    local cj = cjson
+    local st = checkpoint_study(dir, 'hpo.pbt({ interval = 3, seed = 1 })', 4, 14, 2)
+    local trials, reports = st.trials, st.reports
     local planned, exploits = {}, {}
-    for _, e in ipairs(events) do
+    for _, e in ipairs(st.events) do
       if e.kind == 'exploit-planned' then
-        planned[e.number] = cj.decode(e.data)
+        planned[e.number] = e.data
       else
         assert.are.equal('exploit', e.kind)
         exploits[#exploits + 1] = e
       end
     end
     assert.is_true(#exploits >= 2, #exploits .. ' exploit events')
+    local params = function(n)
+      return require('cjson').decode(trials[n].params)
+    end
     for _, e in ipairs(exploits) do
-      local d = cj.decode(e.data)
+      local d = e.data
       -- Carried out as planned when the stopped trial's replacement was decided.
       local plan = planned[d.plan]
       assert.are.equal('PRUNED', trials[d.plan].state)
       assert.are.equal(d.from, plan.from)
-      assert.near(plan.params.lr, cj.decode(trials[e.number].params).lr, 1e-12)
-      local child, donor = trials[e.number], trials[d.from]
+      assert.near(plan.params.lr, params(e.number).lr, 1e-12)
       assert.is_true(d.copied)
-      -- Explore: the donor's lr times 0.8 or 1.2, or a fresh draw.
-      local lr, dlr = cj.decode(child.params).lr, cj.decode(donor.params).lr
-      local ratio = lr / dlr
-      assert.is_true(ratio ~= 1, 'lr ratio ' .. ratio)
+      -- Explore: the donor's lr perturbed (times 0.8 or 1.2) or drawn afresh.
+      local lr = params(e.number).lr
+      assert.is_true(lr ~= params(d.from).lr)
       -- Exploit: the child continues from the donor's checkpoint, as of the copy (the donor
       -- runs on meanwhile: at least the step PBT decided at).
-      local first = reports[child.id][1]
+      local first = reports[e.number][1]
       assert.is_true(first.step >= d.step + 1 or first.step == 12,
         ('first step %d, decided at %d'):format(first.step, d.step))
       local donor_at = {}
-      for _, rep in ipairs(reports[donor.id]) do
+      for _, rep in ipairs(reports[d.from]) do
         donor_at[rep.step] = rep.loss
       end
       -- (Unless the donor had finished when its checkpoint was copied: its final state as is.)
@@ -366,39 +382,16 @@ return hpo.study({
 end)
 
 describe('ASHA with promotions', function()
-  local cjson = require('cjson')
+  local ASHA = "hpo.asha({ min = 1, max = 9, eta = 3, mode = 'promote' })"
 
   it('pauses new trials at the first rung and continues the best from their checkpoints',
     function()
     local dir = h.tmpdir()
-    h.write(dir .. '/promote.lua', ([[
-local hpo = require('hpo')
-return hpo.study({
-  name = 'promote',
-  space = { lr = hpo.loguniform(1e-4, 1) },
-  run = { 'sh', %q, '{lr}' },
-  metric = 'loss', parallel = 2, trials = 24,
-  scheduler = hpo.asha({ min = 1, max = 9, eta = 3, mode = 'promote' }),
-  sampler = hpo.random({ seed = 5 }),
-})]]):format(h.source .. '/tests/functional/trials/pbt_train.sh'))
-    local r = h.run(dir, { 'promote.lua' })
-    assert.are.equal(0, r.code, r.out .. r.err)
-    local store = assert(require('hpo.core').open_store(dir .. '/promote.db', true))
-    local study = assert(store:studies())[1]
-    local events = assert(store:events(study.id))
-    local trials, by_id = {}, {}
-    for _, t in ipairs(assert(store:trials(study.id))) do
-      trials[t.number], by_id[t.id] = t, t
-    end
-    local first = {}
-    for _, rep in ipairs(assert(store:reports(study.id))) do
-      local t = by_id[rep.trial_id]
-      first[t.number] = first[t.number] or cjson.decode(rep.metrics)
-    end
-    store:close()
+    local st = checkpoint_study(dir, ASHA, 2, 24, 5)
+    local trials = st.trials
     local rung_of, promoted, pauses = {}, {}, {}
-    for _, e in ipairs(events) do
-      local d = cjson.decode(e.data)
+    for _, e in ipairs(st.events) do
+      local d = e.data
       if e.kind == 'pause' then
         pauses[#pauses + 1] = { number = e.number, resource = d.resource, value = d.value }
         rung_of[e.number] = d.resource
@@ -412,28 +405,22 @@ return hpo.study({
     for _, p in ipairs(promoted) do
       -- eta times the resource of the rung it was paused at, from its checkpoint, same params
       assert.are.equal(rung_of[p.from] * 3, p.resource)
-      assert.are.equal(rung_of[p.from] + 1, first[p.child].step)
-      assert.are.same(cjson.decode(trials[p.from].params), cjson.decode(trials[p.child].params))
+      assert.are.equal(rung_of[p.from] + 1, st.reports[p.child][1].step)
+      assert.are.equal(trials[p.from].params, trials[p.child].params)
     end
     -- Each rung promotes at most 1/eta of the trials paused there, the better ones.
     for _, rung in ipairs({ 1, 3 }) do
-      local values, up = {}, 0
+      local values, value_of, up = {}, {}, 0
       for _, p in ipairs(pauses) do
         if p.resource == rung then
-          values[#values + 1] = p.value
+          values[#values + 1], value_of[p.number] = p.value, p.value
         end
       end
       table.sort(values)
       for _, p in ipairs(promoted) do
         if rung_of[p.from] == rung then
           up = up + 1
-          local v
-          for _, q in ipairs(pauses) do
-            if q.number == p.from then
-              v = q.value
-            end
-          end
-          assert.is_true(v <= values[math.max(1, #values // 3)] + 1e-12)
+          assert.is_true(value_of[p.from] <= values[math.max(1, #values // 3)] + 1e-12)
         end
       end
       assert.is_true(up <= #values // 3, ('rung %d: %d of %d promoted'):format(rung, up,
@@ -450,29 +437,12 @@ return hpo.study({
 
   it('keeps its rungs across a resume: no trial is promoted twice', function()
     local dir = h.tmpdir()
-    h.write(dir .. '/promote.lua', ([[
-local hpo = require('hpo')
-return hpo.study({
-  name = 'promote',
-  space = { lr = hpo.loguniform(1e-4, 1) },
-  run = { 'sh', %q, '{lr}' },
-  metric = 'loss', trials = 24,
-  scheduler = hpo.asha({ min = 1, max = 9, eta = 3, mode = 'promote' }),
-  sampler = hpo.random({ seed = 6 }),
-})]]):format(h.source .. '/tests/functional/trials/pbt_train.sh'))
-    for _, n in ipairs({ '7', '16', '24' }) do  -- three runs of the same study
-      local r = h.run(dir, { 'promote.lua', '--trials', n, '--quiet' })
-      assert.are.equal(0, r.code, r.err)
-    end
-    local store = assert(require('hpo.core').open_store(dir .. '/promote.db', true))
-    local events = assert(store:events(assert(store:studies())[1].id))
-    store:close()
+    local st = checkpoint_study(dir, ASHA, 1, 24, 6, { '7', '16', '24' })  -- three runs
     local from, count = {}, 0
-    for _, e in ipairs(events) do
+    for _, e in ipairs(st.events) do
       if e.kind == 'promote' then
-        local d = cjson.decode(e.data)
-        assert.is_nil(from[d.from], 'trial ' .. d.from .. ' promoted twice')
-        from[d.from], count = true, count + 1
+        assert.is_nil(from[e.data.from], 'trial ' .. e.data.from .. ' promoted twice')
+        from[e.data.from], count = true, count + 1
       end
     end
     assert.is_true(count >= 3)
@@ -481,40 +451,21 @@ return hpo.study({
 
   it('runs Hyperband brackets in the promotion form', function()
     local dir = h.tmpdir()
-    h.write(dir .. '/hb.lua', ([[
-local hpo = require('hpo')
-return hpo.study({
-  name = 'hb',
-  space = { lr = hpo.loguniform(1e-4, 1) },
-  run = { 'sh', %q, '{lr}' },
-  metric = 'loss', parallel = 2, trials = 34,
-  scheduler = hpo.hyperband({ min = 1, max = 9, eta = 3, mode = 'promote' }),
-  sampler = hpo.random({ seed = 7 }),
-})]]):format(h.source .. '/tests/functional/trials/pbt_train.sh'))
-    local r = h.run(dir, { 'hb.lua' })
-    assert.are.equal(0, r.code, r.out .. r.err)
-    local store = assert(require('hpo.core').open_store(dir .. '/hb.db', true))
-    local study = assert(store:studies())[1]
-    local events = assert(store:events(study.id))
-    local trials = {}
-    for _, t in ipairs(assert(store:trials(study.id))) do
-      trials[t.number] = t
-    end
-    store:close()
+    local st = checkpoint_study(dir,
+      "hpo.hyperband({ min = 1, max = 9, eta = 3, mode = 'promote' })", 2, 34, 7)
     local continued, paused_at, from = {}, {}, {}
-    for _, e in ipairs(events) do
-      local d = cjson.decode(e.data)
+    for _, e in ipairs(st.events) do
       if e.kind == 'promote' then
-        continued[e.number] = d
-        assert.is_nil(from[d.from], 'promoted twice')
-        from[d.from] = true
+        continued[e.number] = e.data
+        assert.is_nil(from[e.data.from], 'promoted twice')
+        from[e.data.from] = true
       elseif e.kind == 'pause' then
-        paused_at[e.number] = d.resource
+        paused_at[e.number] = e.data.resource
       end
     end
     -- Brackets start new trials at 1 (s = 2), 3 (s = 1) or 9 (s = 0): all three occur.
     local starts = {}
-    for n, t in pairs(trials) do
+    for n, t in pairs(st.trials) do
       if not continued[n] then
         local start = paused_at[n] or (t.state == 'COMPLETE' and 9)
         if start then
@@ -529,4 +480,3 @@ return hpo.study({
     h.rmdir(dir)
   end)
 end)
-
