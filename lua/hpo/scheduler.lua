@@ -40,6 +40,15 @@ function M.call(scheduler, method, ...)
   return res, extra
 end
 
+-- Order records { number, value } best first (value is signed: lower is better), ties by
+-- trial number.
+local function by_value(a, b)
+  if a.value ~= b.value then
+    return a.value < b.value
+  end
+  return a.number < b.number
+end
+
 local function check_opts(kind, opts, allowed)
   return util.check_options(util.where(), kind, opts, allowed)
 end
@@ -449,12 +458,7 @@ function Pbt:on_report(trial, report)
   if #pop < 2 then
     return 'continue'
   end
-  table.sort(pop, function(a, b)
-    if a.value ~= b.value then
-      return a.value < b.value
-    end
-    return a.number < b.number
-  end)
+  table.sort(pop, by_value)
   local k = math.max(1, math.floor(#pop * self.quantile))
   local rank
   for i, p in ipairs(pop) do
@@ -547,12 +551,7 @@ function Promote:choose_next()
   for k = #self.rungs - 1, 1, -1 do
     local list = self.at[self.rungs[k]] or {}
     local sorted = table.move(list, 1, #list, 1, {})
-    table.sort(sorted, function(a, b)
-      if a.value ~= b.value then
-        return a.value < b.value
-      end
-      return a.number < b.number
-    end)
+    table.sort(sorted, by_value)
     for i = 1, #sorted // self.eta do
       local c = sorted[i]
       if not self.promoted[c.number] and self.params[c.number] then
