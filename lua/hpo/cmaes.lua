@@ -151,6 +151,11 @@ function Cma:setup(study, state)
   self.engine:set_margin(widths)
   self.rng = core.rng(seed + 1)
   self.points, self.results, self.index, self.handed = nil, {}, {}, 0
+  local probing = type(state) == 'string' and state:match('|W(%d+)$')
+  if probing then  -- still probing before it decides on the warm start (below)
+    state = state:gsub('|W%d+$', '')
+    self.pending_warm, self.probed = study.warm_points, math.tointeger(probing)
+  end
   if type(state) == 'string' and state:find('^CMA1|') then
     local eng, rng, handed, pts, res, idx =
       state:match('^CMA1|([^|]*)|(%x+)|(%d+)|([^|]*)|([^|]*)|(.*)$')
@@ -174,13 +179,71 @@ function Cma:setup(study, state)
   elseif self.warm_start then
     self:warm(study)
   elseif study.warm_points and #study.warm_points >= 2 then
-    self:warm_from(study, study.warm_points)  -- the study's own warm_start sources
+    if #(study.warm_seeds or {}) > 0 then
+      self.pending_warm, self.probed = study.warm_points, 0  -- decided after probes (below)
+    else
+      self:warm_from(study, study.warm_points)  -- the study's own warm_start sources
+    end
   end
+end
+
+-- The study's warm-start sources are trusted only if their best configurations (the seed
+-- trials) beat uniform probes of this study: as many probes as seeds are asked first, then
+-- WS-CMA-ES starts from the sources if the seeds' median is better than the probes', else
+-- CMA-ES starts cold. A misleading source (a negated objective, another task) then costs
+-- the probes, not the search: WS-CMA-ES commits to its prior before any trial, and ranking
+-- a handful of seed trials against each other (as TPE's weights do) is too noisy to judge.
+function Cma:warm_probe(study)
+  local n = #study.warm_seeds
+  local seeds = {}
+  for _, p in ipairs(study.warm_seeds) do
+    seeds[self:key(study.space, p)] = true
+  end
+  local sv, pv = {}, {}
+  for _, t in ipairs(study.history or {}) do
+    if t.state == 'COMPLETE' and t.value then
+      local list = seeds[self:key(study.space, t.params)] and sv or pv
+      list[#list + 1] = self.sign * t.value
+    end
+  end
+  if self.probed < n or (#pv < n and self.probed < 2 * n) then
+    self.probed = self.probed + 1  -- another probe (while earlier ones are still running)
+    local x = self.rng:uniform(#self.numeric)
+    return x
+  end
+  local function median(t)
+    table.sort(t)
+    return #t > 0 and t[(#t + 1) // 2] or nil
+  end
+  local ms, mp = median(sv), median(pv)
+  local trusted = not ms or not mp or ms < mp
+  study.warm_weights = {}
+  for _, src in ipairs(study.warm_start or {}) do
+    study.warm_weights[src.path] = trusted and 1 or 0
+  end
+  if trusted then
+    self:warm_from(study, self.pending_warm)
+  end
+  self.pending_warm = nil
+  return nil
 end
 
 function Cma:ask(study)
   local space = study.space
   local x
+  if self.pending_warm and not self.points then
+    x = self:warm_probe(study)
+  end
+  if x then
+    local full = {}
+    for i, j in ipairs(self.numeric) do
+      full[j] = x[i]
+    end
+    for _, j in ipairs(self.categorical) do
+      full[j] = self.rng:uniform()
+    end
+    return (space:from_unit(full))
+  end
   if not self.points then
     self.points, self.results, self.index, self.handed = self.engine:ask(), {}, {}, 0
   end
@@ -272,8 +335,8 @@ function Cma:state()
     end
   end
   table.sort(idx)
-  return ('CMA1|%s|%s|%d|%s|%s|%s'):format(self.engine:state(), self.rng:state(), self.handed,
-    pts, res, table.concat(idx, ';'))
+  return ('CMA1|%s|%s|%d|%s|%s|%s%s'):format(self.engine:state(), self.rng:state(), self.handed,
+    pts, res, table.concat(idx, ';'), self.pending_warm and ('|W' .. self.probed) or '')
 end
 
 return M

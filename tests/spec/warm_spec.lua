@@ -66,6 +66,30 @@ describe('warm_start', function()
     cleanup(src)
   end)
 
+  it('starts CMA-ES cold when the sources lose to random probes, and resumes alike', function()
+    local bad = source(200, -1)
+    local study = task(hpo.cmaes({ seed = 2 }), 30, { warm_start = { bad } })
+    local r = study:optimize({ quiet = true })
+    assert.are.equal(0, study.warm_weights[bad])  -- the seeds lost to the probes
+    -- Seeds, then as many uniform probes, then CMA-ES: the probes spread over the space.
+    local spread = 0
+    for i = 6, 10 do
+      spread = spread + math.abs(r.trials[i].params.x - r.trials[1].params.x)
+    end
+    assert.is_true(spread > 2, 'probes spread ' .. spread)
+    -- A study stopped while probing asks the same afterwards.
+    local path = tmpdb()
+    task(hpo.cmaes({ seed = 2 }), 7, { warm_start = { bad } }):optimize({ quiet = true,
+      storage = path })
+    local resumed = task(hpo.cmaes({ seed = 2 }), 30, { warm_start = { bad } })
+      :optimize({ quiet = true, storage = path })
+    for i = 1, 30 do
+      assert.near(r.trials[i].params.x, resumed.trials[i].params.x, 1e-9)
+    end
+    cleanup(path)
+    cleanup(bad)
+  end)
+
   it("puts the sources' good trials in TPE's l(x)", function()
     local src = source(200)
     local cold, warm = {}, {}
