@@ -86,6 +86,14 @@ local function run_study(args)
   return 0
 end
 
+-- A storage read that failed: a runtime error naming the file (exit 1), not a traceback.
+local function readable(path, v, err)
+  if v == nil or v == false then
+    util.fail_runtime(('cannot read %s: %s'):format(path, tostring(err)))
+  end
+  return v
+end
+
 -- Open a stored study read-only and pick the study in it.
 local function open_stored(args, spec)
   spec.study = 'string'
@@ -103,7 +111,7 @@ local function open_stored(args, spec)
   if not store then
     util.fail_runtime(err)
   end
-  local studies = assert(store:studies())
+  local studies = readable(path, store:studies())
   local chosen
   if opts.study then
     for _, s in ipairs(studies) do
@@ -134,7 +142,7 @@ local function open_stored(args, spec)
     error('the constraint values of this trial were not stored')
   end or c
   local runner = require('hpo.runner')
-  local trials = assert(store:trials(chosen.id))
+  local trials = readable(path, store:trials(chosen.id))
   for _, t in ipairs(trials) do
     t.params = util.json_decode(t.params) or {}
     t.metrics = t.values and util.json_decode(t.values) or nil
@@ -144,6 +152,7 @@ local function open_stored(args, spec)
       t.violation = runner.violation(chosen, t.params, t.values or { t.value }, t.metrics)
     end
   end
+  chosen.path = path
   return store, chosen, trials, opts
 end
 
@@ -249,7 +258,7 @@ end
 local function cmd_show(args)
   local store <close>, study, trials, opts = open_stored(args, { ref = 'string' })
   local names = util.sorted_keys(study.space)
-  local counts = assert(store:counts(study.id))
+  local counts = readable(study.path, store:counts(study.id))
   local out = io.stdout
   out:write(("study '%s' (%s%s)\n"):format(study.name, study.objectives
     and (#study.objectives .. ' objectives') or study.direction,
@@ -482,7 +491,7 @@ local function cmd_report(args)
     by_id[t.id] = t.number
     t.params = space:check_params(t.params) or t.params
   end
-  for _, r in ipairs(assert(store:reports(study.id))) do
+  for _, r in ipairs(readable(study.path, store:reports(study.id))) do
     local m = util.json_decode(r.metrics)
     local v = type(m) == 'table' and m[metric]
     local number = by_id[r.trial_id]

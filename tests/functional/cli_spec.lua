@@ -269,3 +269,22 @@ describe('hpolua examples/gp_branin.lua (GP-BO, two workers)', function()
     assert.is_true(best - 0.397887 < 0.1, 'best ' .. best)
   end)
 end)
+
+describe('hpolua on a storage file it cannot read', function()
+  it('names the file and the reason, with exit status 1', function()
+    local dir = h.tmpdir()
+    -- A study file from an older layout: its trials table lacks today's columns.
+    os.execute(("sqlite3 %q \"CREATE TABLE studies(id INTEGER PRIMARY KEY, name TEXT, "
+      .. "direction TEXT, space TEXT, config TEXT, created REAL, used INTEGER); "
+      .. "INSERT INTO studies VALUES(1, 's', 'minimize', '{}', '{}', 0, 0); "
+      .. "CREATE TABLE trials(id INTEGER PRIMARY KEY, study_id INTEGER, number INTEGER, "
+      .. "state INTEGER, params TEXT);\""):format(dir .. '/old.db'))
+    for _, cmd in ipairs({ 'show', 'importance' }) do
+      local r = h.run(dir, { cmd, 'old.db' })
+      assert.are.equal(1, r.code, r.err)
+      assert.matches('^hpolua: cannot %a+ old%.db: ', r.err)
+      assert.is_nil(r.err:find('traceback'))
+    end
+    h.rmdir(dir)
+  end)
+end)
