@@ -228,6 +228,18 @@ function Cma:warm_probe(study)
   return nil
 end
 
+-- Params from numeric coordinates x (categorical ones drawn at random).
+function Cma:params_of(space, x)
+  local full = {}
+  for i, j in ipairs(self.numeric) do
+    full[j] = x[i]
+  end
+  for _, j in ipairs(self.categorical) do
+    full[j] = self.rng:uniform()
+  end
+  return (space:from_unit(full))
+end
+
 function Cma:ask(study)
   local space = study.space
   local x
@@ -235,14 +247,7 @@ function Cma:ask(study)
     x = self:warm_probe(study)
   end
   if x then
-    local full = {}
-    for i, j in ipairs(self.numeric) do
-      full[j] = x[i]
-    end
-    for _, j in ipairs(self.categorical) do
-      full[j] = self.rng:uniform()
-    end
-    return (space:from_unit(full))
+    return self:params_of(space, x)  -- a probe
   end
   if not self.points then
     self.points, self.results, self.index, self.handed = self.engine:ask(), {}, {}, 0
@@ -255,15 +260,7 @@ function Cma:ask(study)
   else
     x = self.engine:sample()  -- an extra point while the generation finishes
   end
-  -- The full encoded vector: numeric coordinates from CMA, categorical ones at random.
-  local full = {}
-  for i, j in ipairs(self.numeric) do
-    full[j] = x[i]
-  end
-  for _, j in ipairs(self.categorical) do
-    full[j] = self.rng:uniform()
-  end
-  local params = space:from_unit(full)
+  local params = self:params_of(space, x)
   if member then
     -- Generation members by their params' key (two may share params on a discrete space).
     local k = self:key(space, params)
