@@ -228,13 +228,16 @@ describe('samplers with parallel subprocess trials', function()
 return hpo.study({
   space = { x = hpo.uniform(-3, 3), y = hpo.uniform(-3, 3) },
   run = { 'sh', %q, '{x}', '{y}' },
-  parallel = 2, trials = 60,
+  parallel = 2, trials = 90,
   sampler = hpo.cmaes({ seed = 3 }),
 })]]):format(h.source .. '/tests/functional/trials/quad.sh'))
     local r = h.run(dir, { 'cma.lua' })
     assert.are.equal(0, r.code, r.out .. r.err)
     local trials = h.trials(dir .. '/cma.db')
-    assert.are.equal(60, #trials)
+    -- Which worker finishes first changes the order CMA-ES is told its generation in, so
+    -- runs differ; 90 trials bring every order we have seen below 0.05 (60 did not always:
+    -- random search gets about 0.2).
+    assert.are.equal(90, #trials)
     local best = math.huge
     for _, t in ipairs(trials) do
       assert.are.equal('COMPLETE', t.state, t.reason)
@@ -389,16 +392,32 @@ describe('ASHA with promotions', function()
     local dir = h.tmpdir()
     local st = checkpoint_study(dir, ASHA, 2, 24, 5)
     local trials = st.trials
-    local rung_of, promoted, pauses = {}, {}, {}
+    -- Events come in the order they happened: each promotion is checked against the trials
+    -- paused at its rung before it (asynchronous ASHA decides on what it has seen so far).
+    local rung_of, promoted, seen = {}, {}, {}
     for _, e in ipairs(st.events) do
       local d = e.data
       if e.kind == 'pause' then
-        pauses[#pauses + 1] = { number = e.number, resource = d.resource, value = d.value }
         rung_of[e.number] = d.resource
+        seen[d.resource] = seen[d.resource] or {}
+        table.insert(seen[d.resource], d.value)
         assert.are.equal(d.resource, d.step)  -- paused exactly at its resource
         assert.matches('paused at step', trials[e.number].reason)
       elseif e.kind == 'promote' then
+        local rung = rung_of[d.from]
         promoted[#promoted + 1] = { child = e.number, from = d.from, resource = d.resource }
+        -- Among the top 1/eta of its rung so far (asynchronous ASHA may later promote a
+        -- newer top trial too: more than 1/eta of a rung can end up promoted).
+        local values = table.move(seen[rung], 1, #seen[rung], 1, {})
+        table.sort(values)
+        local mine
+        for _, q in ipairs(st.events) do
+          if q.kind == 'pause' and q.number == d.from then
+            mine = q.data.value
+          end
+        end
+        assert.is_true(#values >= 3 and mine <= values[#values // 3] + 1e-12,
+          'promoted from outside the top')
       end
     end
     assert.is_true(#promoted >= 3, #promoted .. ' promotions')
@@ -407,24 +426,6 @@ describe('ASHA with promotions', function()
       assert.are.equal(rung_of[p.from] * 3, p.resource)
       assert.are.equal(rung_of[p.from] + 1, st.reports[p.child][1].step)
       assert.are.equal(trials[p.from].params, trials[p.child].params)
-    end
-    -- Each rung promotes at most 1/eta of the trials paused there, the better ones.
-    for _, rung in ipairs({ 1, 3 }) do
-      local values, value_of, up = {}, {}, 0
-      for _, p in ipairs(pauses) do
-        if p.resource == rung then
-          values[#values + 1], value_of[p.number] = p.value, p.value
-        end
-      end
-      table.sort(values)
-      for _, p in ipairs(promoted) do
-        if rung_of[p.from] == rung then
-          up = up + 1
-          assert.is_true(value_of[p.from] <= values[math.max(1, #values // 3)] + 1e-12)
-        end
-      end
-      assert.is_true(up <= #values // 3, ('rung %d: %d of %d promoted'):format(rung, up,
-        #values))
     end
     -- Some trial reached the top rung and completed there.
     local complete = 0
