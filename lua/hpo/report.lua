@@ -21,6 +21,14 @@ local function shown(v)
   return v == nil and nil or tostring(v)
 end
 
+-- A chart row of trial t: its fields plus its parameters as p_<name>, for the tooltips.
+local function with_params(row, t, names)
+  for _, p in ipairs(names) do
+    row['p_' .. p] = shown(t.params[p])
+  end
+  return row
+end
+
 --- The data of the report: history (every trial, the best so far), params (long form for
 --- parallel coordinates, positions in [0, 1]), slices, curves (intermediate values),
 --- importance, contour (the two most important numeric parameters, binned), trials (the
@@ -46,11 +54,10 @@ function M.data(study, space, trials, curves)
     if t.state == 'COMPLETE' and type(v) == 'number' and (not best or sign * v < sign * best) then
       best = v
     end
-    d.history[#d.history + 1] = { number = t.number, state = t.state, value = v, best = best }
-    local row = { number = t.number, state = t.state, value = v, reason = t.reason }
-    for _, p in ipairs(space.names) do
-      row['p_' .. p] = shown(t.params[p])
-    end
+    d.history[#d.history + 1] = with_params({ number = t.number, state = t.state, value = v,
+      best = best }, t, space.names)
+    local row = with_params({ number = t.number, state = t.state, value = v,
+      reason = t.reason }, t, space.names)
     if t.values then
       for i, obj in ipairs(study.objectives) do
         row['o_' .. obj.name] = t.values[i]
@@ -67,7 +74,8 @@ function M.data(study, space, trials, curves)
             or x[i]
           d.params[#d.params + 1] = { number = t.number, param = p, pos = pos,
             shown = tostring(pv), value = v }
-          d.slices[#d.slices + 1] = { number = t.number, param = p, x = shown(pv), value = v }
+          d.slices[#d.slices + 1] = with_params({ number = t.number, param = p, x = shown(pv),
+            value = v }, t, space.names)
         end
       end
     end
@@ -112,14 +120,14 @@ function M.data(study, space, trials, curves)
     end)
   end
   if study.objectives then
-    M.front(d, study, trials)
+    M.front(d, study, trials, space.names)
   end
   return d
 end
 
 -- Several objectives: every complete trial with the Pareto flag, and the hypervolume of the
 -- front after each complete trial (against the final front's nadir plus 10%).
-function M.front(d, study, trials)
+function M.front(d, study, trials, names)
   local runner = require('hpo.runner')
   local core = require('hpo.core')
   local on = {}
@@ -137,7 +145,7 @@ function M.front(d, study, trials)
   local pts, ref = {}, {}
   for _, t in ipairs(trials) do
     if t.state == 'COMPLETE' and t.values and (t.violation or 0) == 0 then
-      local row = { number = t.number, pareto = on[t.number] or false }
+      local row = with_params({ number = t.number, pareto = on[t.number] or false }, t, names)
       local p = {}
       for i = 1, m do
         row['f' .. i] = t.values[i]
@@ -179,7 +187,17 @@ local function vl(spec)
   return spec
 end
 
-local TIP = { { field = 'number', title = 'trial' }, { field = 'value', title = 'value' } }
+-- Tooltips: the trial, what the chart shows of it, and its parameters.
+local function tip(d, fields)
+  local t = { { field = 'number', title = 'trial' } }
+  for _, f in ipairs(fields) do
+    t[#t + 1] = f
+  end
+  for _, p in ipairs(d.names) do
+    t[#t + 1] = { field = 'p_' .. p, title = p }
+  end
+  return t
+end
 local GRID = { maxbins = 12, extent = { 0, 1 } }  -- the contour's 12 x 12 cells
 
 -- The Vega-Lite specs, as Lua tables (encoded to JSON into the page); each names its data.
@@ -197,8 +215,7 @@ function M.specs(d)
           y = { field = 'value', type = 'quantitative', title = d.objective },
           color = { field = 'state', type = 'nominal',
             scale = { domain = { 'COMPLETE', 'PRUNED', 'FAILED' } } },
-          tooltip = { { field = 'number', title = 'trial' }, { field = 'state' },
-            { field = 'value' } } } },
+          tooltip = tip(d, { { field = 'state' }, { field = 'value' } }) } },
       { mark = { type = 'line', interpolate = 'step-after', color = '#d62728' },
         encoding = { x = { field = 'number', type = 'quantitative' },
           y = { field = 'best', type = 'quantitative' } } },
@@ -230,7 +247,7 @@ function M.specs(d)
         scale = numeric and (d.log[p] and { type = 'log' } or { zero = false }) or nil },
         y = { field = 'value', type = 'quantitative', title = d.objective },
         color = { field = 'number', type = 'quantitative', title = 'trial' },
-        tooltip = TIP } }
+        tooltip = tip(d, { { field = 'value' } }) } }
   end
   add('slices', 'Slice plots', { data = { name = 'slices' }, columns = 3, concat = slices })
   if d.contour then
@@ -266,17 +283,29 @@ function M.specs(d)
     })
   end
   if d.front then
-    local enc = { x = { field = 'f1', type = 'quantitative', title = d.metrics[1],
-        scale = { zero = false } },
-      y = { field = 'f2', type = 'quantitative', title = d.metrics[2], scale = { zero = false } },
-      color = { field = 'pareto', type = 'nominal', title = 'Pareto-optimal' },
-      tooltip = { { field = 'number', title = 'trial' }, { field = 'f1', title = d.metrics[1] },
-        { field = 'f2', title = d.metrics[2] } } }
-    if d.metrics[3] then
-      enc.size = { field = 'f3', type = 'quantitative', title = d.metrics[3] }
+    -- Two objectives: one scatter; three or more: every pair of objectives.
+    local values, pairs_ = {}, {}
+    for i, name in ipairs(d.metrics) do
+      values[i] = { field = 'f' .. i, title = name }
+      for j = i + 1, #d.metrics do
+        pairs_[#pairs_ + 1] = { i, j }
+      end
     end
-    add('front', 'Pareto front', { width = 400, height = 320, data = { name = 'front' },
-      mark = { type = 'point', filled = true, tooltip = true }, encoding = enc })
+    local scatters = {}
+    for k, ij in ipairs(pairs_) do
+      local i, j = ij[1], ij[2]
+      scatters[k] = { width = #pairs_ > 1 and 260 or 400, height = #pairs_ > 1 and 220 or 320,
+        mark = { type = 'point', filled = true, tooltip = true },
+        encoding = { x = { field = 'f' .. i, type = 'quantitative', title = d.metrics[i],
+            scale = { zero = false } },
+          y = { field = 'f' .. j, type = 'quantitative', title = d.metrics[j],
+            scale = { zero = false } },
+          color = { field = 'pareto', type = 'nominal', title = 'Pareto-optimal' },
+          tooltip = tip(d, values) } }
+    end
+    local front = #scatters == 1 and scatters[1] or { columns = 3, concat = scatters }
+    front.data = { name = 'front' }
+    add('front', 'Pareto front', front)
     add('hypervolume', 'Hypervolume of the front', { width = 400, height = 200,
       data = { name = 'hypervolume' }, mark = { type = 'line', point = true },
       encoding = { x = { field = 'trials', type = 'quantitative', title = 'complete trials' },

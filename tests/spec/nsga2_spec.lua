@@ -92,6 +92,30 @@ describe('a study with several objectives', function()
     assert.is_true(hpo.core.hypervolume(rp, { 1.1, 1.1 }) < hv - 0.1)
   end)
 
+  it('breeds categorical and integer parameters too', function()
+    -- The front needs act = 'b' and n = 3; x trades the two objectives.
+    local r = spec_util.study({
+      space = { x = hpo.uniform(0, 1), act = hpo.choice({ 'a', 'b', 'c' }), n = hpo.int(1, 8) },
+      trials = 400, directions = { 'minimize', 'minimize' },
+      sampler = hpo.nsga2({ seed = 4, population = 20 }),
+      objective = function(p)
+        local pen = (p.act == 'b' and 0 or 1) + math.abs(p.n - 3) / 4
+        return { p.x + pen, 1 - p.x + pen }
+      end,
+    }):optimize({ quiet = true })
+    assert.is_true(#r.pareto >= 8, #r.pareto .. ' on the front')
+    for _, t in ipairs(r.pareto) do
+      assert.are.equal('b', t.params.act)
+      assert.are.equal(3, t.params.n)
+    end
+    -- The last generations mostly keep the right category (crossover and mutation keep it).
+    local b = 0
+    for i = 301, 400 do
+      b = b + (r.trials[i].params.act == 'b' and 1 or 0)
+    end
+    assert.is_true(b >= 70, b .. ' of the last 100 with act = b')
+  end)
+
   it('maximises an objective whose direction says so', function()
     local r = spec_util.study({
       space = { x = hpo.uniform(0, 1) }, trials = 200,

@@ -89,4 +89,30 @@ describe('hpolua report data', function()
     end
     assert.is_true(specs.front and specs.hypervolume and specs.history and specs.parallel)
   end)
+
+  it("shows every pair of three objectives, and trials' parameters on hover", function()
+    local d = stored({
+      space = { x = hpo.uniform(0, 1), y = hpo.uniform(0, 1) }, trials = 30,
+      sampler = hpo.random({ seed = 2 }), directions = { 'minimize', 'minimize', 'minimize' },
+      metrics = { 'a', 'b', 'c' },
+      objective = function(p)
+        return { p.x, p.y, 2 - p.x - p.y }
+      end,
+    })
+    local front
+    for _, s in ipairs(report.specs(d)) do
+      if s.id == 'front' then
+        front = s.spec
+      end
+    end
+    assert.are.equal(3, #front.concat)  -- (a, b), (a, c), (b, c)
+    assert.are.equal('f3', front.concat[3].encoding.y.field)
+    local tip = {}
+    for _, f in ipairs(front.concat[1].encoding.tooltip) do
+      tip[f.field] = true
+    end
+    assert.is_true(tip.number and tip.f1 and tip.f3 and tip.p_x and tip.p_y)
+    assert.are.equal(d.front[1].p_x, d.trials[1].p_x)
+    assert.is_not_nil(d.history[1].p_y)
+  end)
 end)

@@ -49,6 +49,14 @@ static void test_hv_known_fronts(void) {
     p[2 * i + 1] = 1 - sqrt(f1) - f1 * sin(10 * M_PI * f1);
   }
   CHECK_NEAR(hv_2d(p, n, ref11), 1.33176, 1e-4);
+  // ZDT6: f2 = 1 - f1^2 over f1 in [0.2807753191, 1].
+  for (int i = 0; i < n; i++) {
+    double f1 = 0.2807753191 + (1 - 0.2807753191) * i / (n - 1);
+    p[2 * i] = f1;
+    p[2 * i + 1] = 1 - f1 * f1;
+  }
+  CHECK_NEAR(hv_2d(p, n, ref1), 0.32595, 1e-4);
+  CHECK_NEAR(hv_2d(p, n, ref11), 0.50787, 1e-4);
   free(p);
   // DTLZ2, 3 objectives: the positive octant of the unit sphere.
   int k = under_valgrind() ? 60 : 400;
