@@ -13,13 +13,15 @@ Nsga2.__index = Nsga2
 
 local OPTIONS = {
   seed = 'integer', population = 'integer', crossover = 'string', crossover_prob = 'number',
-  swap_prob = 'number', eta_c = 'number', eta_m = 'number', mutation_prob = 'number',
+  sbx_prob = 'number', swap_prob = 'number', eta_c = 'number', eta_m = 'number',
+  mutation_prob = 'number',
 }
 
---- Options: seed, population (50), crossover ('uniform' (default, as Optuna's) or 'sbx' on
---- numeric parameters; categorical ones always cross uniformly), crossover_prob (0.9), swap_prob
---- (0.5: each coordinate's chance to be crossed), eta_c (20) and eta_m (20) the SBX and
---- polynomial-mutation distribution indices, mutation_prob (1 / number of parameters).
+--- Options: seed, population (50), crossover ('sbx' (default): uniform crossover with a share
+--- sbx_prob (0.25) of the numeric parameters blended by SBX; 'uniform': none, as Optuna's),
+--- crossover_prob (0.9), swap_prob (0.5: a parameter's chance to take the second parent's
+--- value), eta_c (20) and eta_m (20) the SBX and polynomial-mutation distribution indices,
+--- mutation_prob (1 / number of parameters).
 function M.nsga2(opts)
   local where = util.where()
   opts = util.check_options(where, 'nsga2', opts, OPTIONS)
@@ -30,7 +32,7 @@ function M.nsga2(opts)
   if (opts.population or 50) < 2 then
     util.fail(where, 'hpo.nsga2: population must be >= 2, got %d', opts.population)
   end
-  for _, k in ipairs({ 'crossover_prob', 'swap_prob', 'mutation_prob' }) do
+  for _, k in ipairs({ 'crossover_prob', 'sbx_prob', 'swap_prob', 'mutation_prob' }) do
     if opts[k] ~= nil and (opts[k] < 0 or opts[k] > 1) then
       util.fail(where, 'hpo.nsga2: %s must be in [0, 1], got %s', k, util.show(opts[k]))
     end
@@ -53,10 +55,9 @@ function Nsga2:setup(study, state)
   end
   self.seed = math.tointeger(seed) or self.seed or util.fresh_seed()
   local o = util.with_seed(self.opts, self.seed)
-  -- Uniform crossover by default: at 5000 evaluations it led SBX on all four problems of
-  -- bench/nsga2 (ZDT2: 0.45 against 0.01-0.37, SBX collapsing onto f1 = 0 in most seeds);
-  -- SBX converges a little closer by 25000 (README).
-  o.uniform = o.crossover ~= 'sbx'
+  if o.crossover == 'uniform' then
+    o.sbx_prob = 0
+  end
   local objectives = study.objectives or { { direction = study.direction } }
   self.signs = {}
   for i, obj in ipairs(objectives) do

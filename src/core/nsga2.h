@@ -5,9 +5,10 @@
 /// (P the population size), whatever sampler or queue produced them. When all of generation g
 /// have finished, the next parent population is the best P of the current parents and
 /// generation g's trials (elitist selection: constrained non-domination rank, then crowding
-/// distance). Each ask breeds one child from the newest population (binary tournaments, SBX
-/// and polynomial mutation on numeric coordinates, uniform crossover and resampling on
-/// categorical ones), or samples uniformly before the first population exists. Populations
+/// distance). Each ask breeds one child from the newest population (binary tournaments; uniform
+/// crossover in which a share of the numeric coordinates is blended by SBX instead; polynomial
+/// mutation, or resampling for categoricals), or samples uniformly before the first population
+/// exists. Populations
 /// depend only on the finished trials, so parallel workers never wait for a generation and a
 /// resumed study rebuilds the same populations from its history.
 ///
@@ -24,11 +25,11 @@ typedef struct {
   uint64_t seed;
   int population;         ///< P (50)
   double crossover_prob;  ///< probability that a child is a crossover of two parents (0.9)
-  double swap_prob;       ///< SBX: probability that each coordinate is crossed (0.5)
+  double sbx_prob;        ///< per numeric coordinate: an SBX child of the parents' values (0.25)
+  double swap_prob;       ///< else: the second parent's value, not the first's (0.5)
   double eta_c;           ///< SBX distribution index (20)
   double eta_m;           ///< polynomial mutation distribution index (20)
   double mutation_prob;   ///< per coordinate; <= 0: 1 / dim (default)
-  int uniform;            ///< numeric coordinates cross uniformly (take the other parent's, 1) or by SBX
 } Nsga2Options;
 
 typedef struct Nsga2 Nsga2;

@@ -22,8 +22,8 @@ static LNsga2 *check_nsga2(lua_State *L) {
   return le;
 }
 
-/// core.nsga2(space, nobj, {seed, population, crossover_prob, swap_prob, eta_c, eta_m,
-///   mutation_prob}) -> hpo.Nsga2
+/// core.nsga2(space, nobj, {seed, population, crossover_prob, sbx_prob, swap_prob, eta_c,
+///   eta_m, mutation_prob}) -> hpo.Nsga2
 static int l_nsga2_new(lua_State *L) {
   int n;
   const SpaceDim *dims = l_space_check(L, 1, &n);
@@ -33,11 +33,11 @@ static int l_nsga2_new(lua_State *L) {
     o.seed = (uint64_t)l_optfield_int(L, 3, "seed", 0);
     o.population = (int)l_optfield_int(L, 3, "population", o.population);
     o.crossover_prob = l_optfield_num(L, 3, "crossover_prob", o.crossover_prob);
+    o.sbx_prob = l_optfield_num(L, 3, "sbx_prob", o.sbx_prob);
     o.swap_prob = l_optfield_num(L, 3, "swap_prob", o.swap_prob);
     o.eta_c = l_optfield_num(L, 3, "eta_c", o.eta_c);
     o.eta_m = l_optfield_num(L, 3, "eta_m", o.eta_m);
     o.mutation_prob = l_optfield_num(L, 3, "mutation_prob", o.mutation_prob);
-    o.uniform = l_optfield_bool(L, 3, "uniform", o.uniform);  // hpo.nsga2 always sets it
   }
   LNsga2 *le = lua_newuserdatauv(L, sizeof *le, 0);
   le->e = NULL;

@@ -113,7 +113,7 @@ describe('a study with several objectives', function()
     for i = 301, 400 do
       b = b + (r.trials[i].params.act == 'b' and 1 or 0)
     end
-    assert.is_true(b >= 70, b .. ' of the last 100 with act = b')
+    assert.is_true(b >= 65, b .. ' of the last 100 with act = b') -- random: 33; at most 78
   end)
 
   it('maximises an objective whose direction says so', function()
@@ -226,5 +226,8 @@ describe('a study with several objectives', function()
     local ok, err = pcall(hpo.nsga2, { crossover = 'blx' })
     assert.is_false(ok)
     assert.matches("crossover must be 'sbx' or 'uniform'", tostring(err))
+    ok, err = pcall(hpo.nsga2, { sbx_prob = 1.5 })
+    assert.is_false(ok)
+    assert.matches('sbx_prob must be in %[0, 1%], got 1.5', tostring(err))
   end)
 end)

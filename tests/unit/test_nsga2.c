@@ -162,13 +162,13 @@ static void zdt1(const double *x, int n, double *f) {
   f[1] = g * (1 - sqrt(x[0] / g));
 }
 
-static double run_zdt1(uint64_t seed, int evals, int shuffle, int uniform) {
+static double run_zdt1(uint64_t seed, int evals, int shuffle, double sbx_prob) {
   int d = 30;
   SpaceDim dims[30];
   for (int j = 0; j < d; j++) dims[j] = (SpaceDim){.kind = DIM_FLOAT, .lo = 0, .hi = 1};
   Nsga2Options o = nsga2_defaults();
   o.seed = seed;
-  o.uniform = uniform;
+  o.sbx_prob = sbx_prob;
   Nsga2 *e;
   CHECK_INT(nsga2_new(&e, d, dims, 2, &o), HPO_OK);
   double *X = malloc(sizeof(double) * (size_t)evals * d), *F = malloc(sizeof(double) * 2 * (size_t)evals);
@@ -201,26 +201,27 @@ static double run_zdt1(uint64_t seed, int evals, int shuffle, int uniform) {
 static void test_zdt1(void) {
   int evals = under_valgrind() ? 300 : 10000;
   // Tell order within a generation changes nothing: populations depend on trial numbers.
-  double a = run_zdt1(1, evals, 0, 1), b = run_zdt1(1, evals, 1, 1);
+  double a = run_zdt1(1, evals, 0, 0.25), b = run_zdt1(1, evals, 1, 0.25);
   CHECK_NEAR(a, b, 0);
   if (under_valgrind()) return;
-  // Both crossovers approach the true front's 0.876667 (random search: about 0.3).
-  int good = 0, good_sbx = 0;
+  // Blended and purely uniform crossovers approach the true front's 0.876667 (random search:
+  // about 0.3).
+  int good = 0, good_uniform = 0;
   for (uint64_t s = 1; s <= 5; s++) {
-    good += run_zdt1(s, evals, 0, 1) > 0.85;
-    good_sbx += run_zdt1(s, evals, 0, 0) > 0.85;
+    good += run_zdt1(s, evals, 0, 0.25) > 0.85;
+    good_uniform += run_zdt1(s, evals, 0, 0) > 0.85;
   }
   CHECK(good >= 4);
-  CHECK(good_sbx >= 4);
+  CHECK(good_uniform >= 4);
 }
 
 // A constrained problem: minimise (x, y) subject to x + y >= 1. The feasible front is the
-// segment x + y = 1, whose hypervolume against (1.1, 1.1) is 1.21 - 0.5 = 0.71 (seed 3
-// reaches 0.66). Without Deb's rule the population runs to the infeasible origin.
-static double run_constrained(int respect) {
+// segment x + y = 1, whose hypervolume against (1.1, 1.1) is 1.21 - 0.5 = 0.71 (seeds 1-10
+// reach 0.61-0.67). Without Deb's rule the population runs to the infeasible origin.
+static double run_constrained(int respect, uint64_t seed) {
   SpaceDim dims[2] = {{.kind = DIM_FLOAT, .lo = 0, .hi = 1}, {.kind = DIM_FLOAT, .lo = 0, .hi = 1}};
   Nsga2Options o = nsga2_defaults();
-  o.seed = 3;
+  o.seed = seed;
   o.population = 20;
   Nsga2 *e;
   CHECK_INT(nsga2_new(&e, 2, dims, 2, &o), HPO_OK);
@@ -244,9 +245,11 @@ static double run_constrained(int respect) {
 }
 
 static void test_constrained(void) {
-  double with = run_constrained(1), without = run_constrained(0);
-  CHECK(with > 0.63 && with <= 0.71);
-  CHECK(without < 0.1);
+  for (uint64_t seed = 1; seed <= 5; seed++) {
+    double with = run_constrained(1, seed);
+    CHECK(with > 0.6 && with <= 0.71);
+  }
+  CHECK(run_constrained(0, 3) < 0.1);
 }
 
 int main(void) {
