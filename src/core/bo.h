@@ -46,9 +46,9 @@ Gp *bo_model(Bo *b);
 /// better). Every ask then weighs the sources and the target GP by how often, over 256
 /// posterior samples, each ranks the target's observations best (the target by
 /// leave-one-out; the last 100 observations), and the acquisition uses the weighted
-/// ensemble (mean sum w mu, variance sum w^2 var) in standardised units. With sources the
-/// Sobol startup is skipped once there are two observations. Thompson sampling uses the
-/// target alone. Returns a status.
+/// ensemble (mean sum w mu, variance sum w^2 var) in standardised units. The Sobol startup
+/// still runs (the target's first observations, seeds included, count towards it). Thompson
+/// sampling uses the target alone. Returns a status.
 int bo_add_source(Bo *b, const double *X, const double *z, int n);
 /// Weights of the last ask into w (may be NULL): nsrc sources then the target (nsrc + 1
 /// values); returns nsrc.
