@@ -150,6 +150,18 @@ describe('warm_start', function()
     cleanup(src)
   end)
 
+  it('keeps the Sobol startup of GP-BO after the seed trials', function()
+    -- The seeds cluster at the source's best; the study's own GP still gets spread points.
+    local src = source(60)
+    local cold = task(hpo.gp({ seed = 5 }), 10):optimize({ quiet = true })
+    local warm = task(hpo.gp({ seed = 5 }), 10, { warm_start = { src }, seed_trials = 2 })
+      :optimize({ quiet = true })
+    for i = 3, 10 do
+      assert.are.same(cold.trials[i - 2].params, warm.trials[i].params)
+    end
+    cleanup(src)
+  end)
+
   it('gives an adversarial source no weight in GP-BO and ends as a cold start', function()
     local good, bad = source(120), source(120, -1)
     local study = task(hpo.gp({ seed = 4 }), 30, { warm_start = { good, bad }, seed_trials = 0 })
