@@ -5,7 +5,8 @@
 -- was tuned by an earlier study of 100 TPE trials. The target (d = 0, a = 1, b = 0) runs
 -- cold, warm (from the three siblings) or adversarial (from siblings with negated objectives).
 -- The scikit-learn family (below) tunes one model on three datasets.
--- Prints "problem seed r10 r20 r100": the regret of the best trial after 10, 20, 100 trials.
+-- Prints "problem seed r10 r20 r50 r100": the regret of the best trial after 10, 20, 50, 100
+-- trials.
 -- usage: lua5.4 bench/warm.lua SAMPLER MODE SEEDS   (tpe | cmaes | gp; cold | warm | adversarial)
 local hpo = require('hpo')
 local f = hpo.functions
@@ -109,7 +110,7 @@ for _, p in ipairs(problems) do
     local best, out = math.huge, {}
     for i, t in ipairs(r.trials) do
       best = math.min(best, t.value or math.huge)
-      if i == 10 or i == 20 or i == 100 then
+      if i == 10 or i == 20 or i == 50 or i == 100 then
         out[#out + 1] = ('%.6g'):format(best - p.min)
       end
     end
