@@ -1,7 +1,8 @@
 -- bench/warm: warm start from sibling tasks (issue #10). The task family: a target and three
 -- siblings of Branin (2-d) and Hartmann6 (6-d). A sibling k (xoshiro seed 100 + k) moves the
--- optimum by a shift d ~ U(-0.05, 0.05) per coordinate of the unit cube and rescales and
--- offsets the objective (a ~ U(0.5, 2), b ~ U(-1, 1)): f_k(u) = a f(u - d) + b. Each sibling
+-- optimum by a shift d ~ U(-0.05, 0.05) per coordinate of the unit cube (U(-0.01, 0.01) for
+-- the closer "-near" families) and rescales and offsets the objective (a ~ U(0.5, 2),
+-- b ~ U(-1, 1)): f_k(u) = a f(u - d) + b. Each sibling
 -- was tuned by an earlier study of 100 TPE trials. The target (d = 0, a = 1, b = 0) runs
 -- cold, warm (from the three siblings) or adversarial (from siblings with negated objectives).
 -- The scikit-learn family (below) tunes one model on three datasets.
@@ -33,11 +34,14 @@ local function svm(name)
 end
 local wine, wine_best = svm('wine')
 
+local function branin(u)
+  return f.branin(-5 + 15 * u[1], 15 * u[2])
+end
 local problems = {
-  { name = 'branin', dim = 2, min = f.branin_min, f = function(u)
-    return f.branin(-5 + 15 * u[1], 15 * u[2])
-  end },
+  { name = 'branin', dim = 2, min = f.branin_min, f = branin },
   { name = 'hartmann6', dim = 6, min = f.hartmann6_min, f = f.hartmann6 },
+  { name = 'branin-near', dim = 2, shift = 0.01, min = f.branin_min, f = branin },
+  { name = 'hartmann6-near', dim = 6, shift = 0.01, min = f.hartmann6_min, f = f.hartmann6 },
   { name = 'svm-wine', min = wine_best, target = wine, siblings = { svm('digits'),
     (svm('breast_cancer')) }, space = { c = hpo.int(0, 14), g = hpo.int(0, 14) } },
 }
@@ -79,7 +83,8 @@ local function siblings(p)
       local rng = hpo.core.rng(100 + k)
       local d = {}
       for i = 1, p.dim do
-        d[i] = -0.05 + 0.1 * rng:uniform()
+        local h = p.shift or 0.05
+        d[i] = -h + 2 * h * rng:uniform()
       end
       fn = objective(p, p.dim, d, 0.5 + 1.5 * rng:uniform(), -1 + 2 * rng:uniform())
     end

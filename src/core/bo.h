@@ -45,7 +45,8 @@ Gp *bo_model(Bo *b);
 /// fitted once to the source's n encoded points and standardised values z (lower is
 /// better). Every ask then weighs the sources and the target GP by how often, over 256
 /// posterior samples, each ranks the target's observations best (the target by
-/// leave-one-out; the last 100 observations), and the acquisition uses the weighted
+/// leave-one-out; the last 100 observations), the sources' share fades as 10 / (10 + t)
+/// after t trials past the startup, and the acquisition uses the weighted
 /// ensemble (mean sum w mu, variance sum w^2 var) in standardised units. The Sobol startup
 /// still runs (the target's first observations, seeds included, count towards it). Thompson
 /// sampling uses the target alone. Returns a status.

@@ -167,7 +167,9 @@ describe('warm_start', function()
     local study = task(hpo.gp({ seed = 4 }), 30, { warm_start = { good, bad }, seed_trials = 0 })
     local r = study:optimize({ quiet = true })
     assert.is_true(study.warm_weights[bad] < 0.05, 'adversarial ' .. study.warm_weights[bad])
-    assert.is_true(study.warm_weights[good] > 0.3, 'sibling ' .. study.warm_weights[good])
+    -- The sources' share fades after the startup: 10 / (10 + 29 - 10) at the last ask.
+    local fade, wg = 10 / 29, study.warm_weights[good]
+    assert.is_true(wg > 0.5 * fade and wg <= fade + 1e-12, 'sibling ' .. wg)
     assert.is_true(r.best.value < 0.45, 'best ' .. r.best.value)
     local w = require('hpo._util').json_decode(study.sampler:state():match('|W|(.*)$'))
     assert.are.equal(study.warm_weights[bad], w[bad])
