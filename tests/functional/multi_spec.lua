@@ -68,13 +68,18 @@ return hpo.study({
     local r = h.run(dir, { 'two.lua' })
     assert.are.equal(0, r.code, r.out .. r.err)
     local best = cjson.decode(h.run(dir, { 'best', 'two.db' }).out)
-    -- The feasible front is x in [0, 1.5]: loss = x^2 against cost = (x - 2)^2.
+    -- The feasible front is x in [0, 1.5]: loss = x^2 against cost = (x - 2)^2. A sampled x
+    -- just below 0 stays non-dominated until one in (x, -x] is sampled, and which children
+    -- two parallel workers breed depends on timing: hence the margin below 0, not above 1.5.
     assert.is_true(#best.pareto >= 5)
+    local inside = 0
     for _, t in ipairs(best.pareto) do
-      assert.is_true(t.params.x >= -0.01 and t.params.x <= 1.5, 'x ' .. t.params.x)
+      assert.is_true(t.params.x >= -0.1 and t.params.x <= 1.5, 'x ' .. t.params.x)
+      inside = inside + (t.params.x >= 0 and 1 or 0)
       assert.near(t.params.x ^ 2, t.values[1], 1e-9)
       assert.near((t.params.x - 2) ^ 2, t.values[2], 1e-9)
     end
+    assert.is_true(inside >= 4, inside .. ' of the front in [0, 1.5]')
     h.rmdir(dir)
   end)
 end)
