@@ -55,6 +55,10 @@ function View:start(info)
   if info.moved then
     self:print('moved the old study file aside to %s', info.moved)
   end
+  if info.sampler_changed then
+    self:print('sampler changed from %s to %s: %s starts afresh from the stored trials',
+      info.sampler_changed.from, info.sampler_changed.to, info.sampler_changed.to)
+  end
   if info.created then
     self:print("study '%s': %s over %d parameters, %d trials, stored in %s", s.name,
       s.direction, s.space:dim(), self.total, info.path)

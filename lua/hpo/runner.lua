@@ -341,6 +341,26 @@ local function with_objectives(study, params, o)
 end
 
 -- Open or create the stored study; refuse one whose definition changed incompatibly.
+-- A stored sampler state names the sampler that wrote it ('@tpe@...'), so a study resumed
+-- with another sampler starts that one afresh instead of feeding it a foreign state.
+function M.pack_state(name, state)
+  return ('@%s@%s'):format(name or 'custom', state)
+end
+
+--- The sampler's name and its state; states stored before the name was kept give nil.
+function M.unpack_state(stored)
+  if type(stored) ~= 'string' then
+    return nil, nil
+  end
+  local name, state = stored:match('^@([^@]*)@(.*)$')
+  if name then
+    return name, state
+  end
+  return nil, stored
+end
+
+-- The study's row, created on the first run; returns its id, whether it was created, and
+-- the sampler named in its stored config.
 local function open_study(store, study, path)
   local row = check(store:find_study(study.name))
   if row then
@@ -358,7 +378,8 @@ local function open_study(store, study, path)
       util.fail(study.where, "study '%s' in %s does not match this file: %s (run with --fresh "
         .. 'to start over; the old file is kept)', study.name, path, why)
     end
-    return row.id, false
+    local config = util.json_decode(row.config)
+    return row.id, false, type(config) == 'table' and config.sampler or nil
   end
   local config = util.json_encode({ metric = study.metric, description = study.description,
     sampler = study.sampler.name, objectives = study.objectives,
@@ -453,6 +474,7 @@ function Session:next_trial()
   local text = util.json_encode(checked)
   params = study.space:check_params(util.json_decode(text))
   local state = self.sampler.state and self.sampler:state() or nil
+  state = state and M.pack_state(self.sampler.name, state)
   local id, number = check(store:start_trial(self.study_id, self.budget, text, state))
   if not id then
     return nil, 'complete'
@@ -888,14 +910,19 @@ function M.run(study, opts)
     moved = move_aside(path)
   end
   local store <close> = check(core.open_store(path))
-  local study_id, created = open_study(store, study, path)
+  local study_id, created, first_sampler = open_study(store, study, path)
   local recovered = check(store:recover(study_id))
 
   local sampler = study.sampler
   if opts.seed and created then
     sampler.seed = opts.seed
   end
-  local state = store:sampler_state(study_id)
+  local wrote, state = M.unpack_state(store:sampler_state(study_id) or nil)
+  wrote = wrote or first_sampler
+  local changed
+  if state and wrote and wrote ~= (sampler.name or 'custom') then
+    changed, state = { from = wrote, to = sampler.name or 'custom' }, nil
+  end
   if sampler.setup then
     sampler:setup(study, state or nil)
   end
@@ -963,7 +990,7 @@ function M.run(study, opts)
     total = sess.budget,
   })
   sess.view:start({ path = path, created = created, moved = moved, recovered = recovered,
-    finished = #study.history })
+    finished = #study.history, sampler_changed = changed })
 
   if in_process then
     run_inprocess(sess, opts)

@@ -144,6 +144,49 @@ describe('hpo.study', function()
       cleanup(path)
     end)
 
+    it('resumes a state stored before states named their sampler', function()
+      local whole = quad_study({ sampler = hpo.qmc({ seed = 4 }) })
+        :optimize({ quiet = true, trials = 12 })
+      local path = tmpdb()
+      quad_study({ sampler = hpo.qmc({ seed = 4 }) })
+        :optimize({ quiet = true, trials = 5, storage = path })
+      local store = assert(hpo.core.open_store(path))
+      local id = store:find_study('quad').id
+      local stored = store:sampler_state(id)
+      assert.matches('^@qmc@', stored)
+      store:set_sampler_state(id, (stored:gsub('^@qmc@', '')))  -- as an older hpolua wrote it
+      store:close()
+      local r = quad_study({ sampler = hpo.qmc({ seed = 4 }) })
+        :optimize({ quiet = true, trials = 12, storage = path })
+      for i = 1, 12 do
+        assert.are.equal(whole.trials[i].params.x, r.trials[i].params.x)
+      end
+      cleanup(path)
+    end)
+
+    it('starts another sampler afresh from the stored trials, and says so', function()
+      local path = tmpdb()
+      quad_study({ sampler = hpo.tpe({ seed = 1 }) })
+        :optimize({ quiet = true, trials = 5, storage = path })
+      local text = {}
+      local out = { write = function(_, ...)
+        for _, s in ipairs({ ... }) do
+          text[#text + 1] = s
+        end
+      end }
+      -- GP-BO would reject TPE's state as malformed; it starts from the 5 trials instead.
+      local r = quad_study({ sampler = hpo.gp({ seed = 2, startup = 3 }) })
+        :optimize({ out = out, trials = 12, storage = path })
+      assert.are.equal(12, r.counts.COMPLETE)
+      assert.matches('sampler changed from tpe to gp: gp starts afresh', table.concat(text))
+      -- From then on the state is GP's: no change to report, and GP resumes its own state.
+      text = {}
+      quad_study({ sampler = hpo.gp({ seed = 2, startup = 3 }) })
+        :optimize({ out = out, trials = 14, storage = path })
+      assert.is_nil(table.concat(text):find('sampler changed', 1, true))
+      cleanup(path)
+    end)
+
     it('says the study is complete and runs nothing more', function()
       local path = tmpdb()
       quad_study():optimize({ quiet = true, storage = path })
