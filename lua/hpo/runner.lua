@@ -340,7 +340,6 @@ local function with_objectives(study, params, o)
   return o
 end
 
--- Open or create the stored study; refuse one whose definition changed incompatibly.
 -- A stored sampler state names the sampler that wrote it ('@tpe@...'), so a study resumed
 -- with another sampler starts that one afresh instead of feeding it a foreign state.
 function M.pack_state(name, state)
@@ -359,8 +358,8 @@ function M.unpack_state(stored)
   return nil, stored
 end
 
--- The study's row, created on the first run; returns its id, whether it was created, and
--- the sampler named in its stored config.
+-- Open or create the stored study; refuse one whose definition changed incompatibly.
+-- Returns its id, whether it was created, and the sampler named in its stored config.
 local function open_study(store, study, path)
   local row = check(store:find_study(study.name))
   if row then
