@@ -383,14 +383,19 @@ local function open_study(store, study, path)
   local config = util.json_encode({ metric = study.metric, description = study.description,
     sampler = study.sampler.name, objectives = study.objectives,
     constraints = type(study.constraints) == 'function' and 'function' or study.constraints })
-  local id = check(store:create_study(study.name, study.direction,
-    util.json_encode(study.space:describe()), config))
+  -- Enqueued params, then the warm start's best configurations of earlier studies, run
+  -- first; queued in the transaction that creates the study.
+  local queue = {}
   for _, params in ipairs(study.enqueue) do
-    check(store:enqueue(id, util.json_encode(params)))
+    queue[#queue + 1] = util.json_encode(params)
   end
-  -- Warm start: the best configurations of earlier studies run first.
   for _, params in ipairs(study.warm_seeds or {}) do
-    check(store:enqueue(id, util.json_encode(params)))
+    queue[#queue + 1] = util.json_encode(params)
+  end
+  local id, created = check(store:create_study(study.name, study.direction,
+    util.json_encode(study.space:describe()), config, queue))
+  if not created then  -- another process created it a moment ago: check it as stored
+    return open_study(store, study, path)
   end
   return id, true
 end

@@ -106,15 +106,26 @@ static int l_store_studies(lua_State *L) {
   return 1;
 }
 
-/// store:create_study(name, direction, space_json, config_json) -> id
+/// store:create_study(name, direction, space_json, config_json[, {params_json, ...}])
+///   -> id, created: creates the study with those trials queued, or (another process was
+///   first) returns the existing study's id and false
 static int l_store_create_study(lua_State *L) {
   Store *s = check_store(L);
+  int n = lua_istable(L, 6) ? (int)luaL_len(L, 6) : 0;
+  const char **queue = lua_newuserdatauv(L, sizeof(char *) * (size_t)(n > 0 ? n : 1), 0);
+  for (int i = 0; i < n; i++) {
+    if (lua_geti(L, 6, i + 1) != LUA_TSTRING) return luaL_error(L, "queued params must be JSON strings");
+    queue[i] = lua_tostring(L, -1);  // kept alive by the table
+    lua_pop(L, 1);
+  }
   int64_t id;
+  int created;
   if (store_study_create(s, luaL_checkstring(L, 2), luaL_checkstring(L, 3), luaL_checkstring(L, 4),
-                         luaL_optstring(L, 5, "{}"), &id) != HPO_OK)
+                         luaL_optstring(L, 5, "{}"), queue, n, &id, &created) != HPO_OK)
     return push_failure(L, s);
   lua_pushinteger(L, (lua_Integer)id);
-  return 1;
+  lua_pushboolean(L, created);
+  return 2;
 }
 
 /// store:start_trial(study, budget, params_json[, sampler_state]) -> id, number

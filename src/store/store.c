@@ -283,21 +283,46 @@ int store_study_each(Store *s, StoreStudyFn fn, void *ud) {
   return status;
 }
 
+static int insert_trial(Store *s, int64_t study, TrialState state, const char *params,
+                        int64_t retry_of, int64_t *id, int64_t *number);
+
+// One transaction: two processes starting the same new study at once must not both create
+// it (the loser used to fail on the unique name), and the queued trials must be there before
+// any other process can start a trial of it.
 int store_study_create(Store *s, const char *name, const char *direction, const char *space,
-                       const char *config, int64_t *id) {
+                       const char *config, const char *const *enqueue, int nenqueue, int64_t *id,
+                       int *created) {
+  *created = 0;
+  int status = begin(s);
+  if (status != HPO_OK) return status;
   sqlite3_stmt *st;
-  if (prepare(s, &st,
-              "INSERT INTO studies(name, direction, space, config, created) VALUES(?,?,?,?,?)") !=
-      HPO_OK)
-    return HPO_EINVAL;
+  status = prepare(s, &st,
+                   "INSERT INTO studies(name, direction, space, config, created) VALUES(?,?,?,?,?)"
+                   " ON CONFLICT(name) DO NOTHING");
+  if (status != HPO_OK) return rollback(s, status);
   sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 2, direction, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 3, space, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 4, config ? config : "{}", -1, SQLITE_TRANSIENT);
   sqlite3_bind_double(st, 5, now());
-  int status = step_done(s, st, "create study");
-  if (status == HPO_OK) *id = sqlite3_last_insert_rowid(s->db);
-  return status;
+  status = step_done(s, st, "create study");
+  if (status == HPO_OK && sqlite3_changes(s->db) == 1) {
+    *id = sqlite3_last_insert_rowid(s->db);
+    *created = 1;
+    for (int i = 0; i < nenqueue && status == HPO_OK; i++) {
+      int64_t number;
+      status = insert_trial(s, *id, TRIAL_WAITING, enqueue[i], -1, NULL, &number);
+    }
+  } else if (status == HPO_OK) {  // another process created it first
+    if (prepare(s, &st, "SELECT id FROM studies WHERE name = ?") != HPO_OK)
+      return rollback(s, HPO_EINVAL);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *id = sqlite3_column_int64(st, 0);
+    status = rc == SQLITE_ROW ? HPO_OK : fail(s, "create study");
+    release(s, st);
+  }
+  return status == HPO_OK ? commit(s) : rollback(s, status);
 }
 
 static int set_sampler_state(Store *s, int64_t study, const void *data, size_t len) {

@@ -70,8 +70,12 @@ int store_state_from_name(const char *name);
 
 /// Find a study by name: HPO_OK and *out filled (free with store_study_clear), or HPO_ERANGE.
 int store_study_find(Store *s, const char *name, StoreStudy *out);
+/// Create a study with nenqueue queued trials (params JSON), in one transaction. When a study
+/// of that name exists already (another process just created it), *id is its id and
+/// *created 0; nothing is changed.
 int store_study_create(Store *s, const char *name, const char *direction, const char *space,
-                       const char *config, int64_t *id);
+                       const char *config, const char *const *enqueue, int nenqueue, int64_t *id,
+                       int *created);
 int store_study_each(Store *s, StoreStudyFn fn, void *ud);
 void store_study_clear(StoreStudy *st);
 

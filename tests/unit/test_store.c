@@ -40,7 +40,10 @@ static int collect(const StoreTrial *t, void *ud) {
 
 static int64_t make_study(Store *s) {
   int64_t id;
-  CHECK_INT(store_study_create(s, "demo", "minimize", "{\"x\":{}}", "{}", &id), HPO_OK);
+  int created;
+  CHECK_INT(store_study_create(s, "demo", "minimize", "{\"x\":{}}", "{}", NULL, 0, &id, &created),
+            HPO_OK);
+  CHECK_INT(created, 1);
   return id;
 }
 
@@ -54,9 +57,25 @@ static void test_studies(void) {
   CHECK(strcmp(st.space, "{\"x\":{}}") == 0);
   store_study_clear(&st);
   CHECK_INT(store_study_find(s, "nope", &st), HPO_ERANGE);
+  // The name exists (another process was first): its id, nothing created, nothing queued.
   int64_t dup;
-  CHECK(store_study_create(s, "demo", "minimize", "{}", "{}", &dup) != HPO_OK);  // unique name
-  CHECK(strlen(store_errmsg(s)) > 0);
+  int created;
+  const char *queue[] = {"{\"x\":1}", "{\"x\":2}"};
+  CHECK_INT(store_study_create(s, "demo", "minimize", "{}", "{}", queue, 2, &dup, &created), HPO_OK);
+  CHECK_INT(created, 0);
+  CHECK_INT(dup, id);
+  int64_t tid, number, retry_of;
+  char *params;
+  CHECK_INT(store_trial_claim(s, id, 100, &tid, &number, &params, &retry_of), HPO_ERANGE);
+  // A new study gets its queued trials in the same transaction, in order.
+  int64_t id2;
+  CHECK_INT(store_study_create(s, "other", "minimize", "{}", "{}", queue, 2, &id2, &created),
+            HPO_OK);
+  CHECK_INT(created, 1);
+  CHECK_INT(store_trial_claim(s, id2, 100, &tid, &number, &params, &retry_of), HPO_OK);
+  CHECK_INT(number, 0);
+  CHECK(strcmp(params, "{\"x\":1}") == 0);
+  free(params);
   store_close(s);
 }
 
@@ -171,7 +190,9 @@ static void test_readonly_and_foreign(void) {
   unlink(foreign);
   CHECK_INT(store_open(&s, path, 1, &err), HPO_OK);
   int64_t id;
-  CHECK(store_study_create(s, "x", "minimize", "{}", "{}", &id) != HPO_OK);  // read-only
+  int created;
+  CHECK(store_study_create(s, "x", "minimize", "{}", "{}", NULL, 0, &id, &created) != HPO_OK);
+  CHECK(strlen(store_errmsg(s)) > 0);  // read-only
   store_close(s);
 }
 
