@@ -298,7 +298,7 @@ local function cmd_show(args)
     end
   end
   -- A learned policy (hpo.reinforce) is shown: each parameter's most probable value.
-  local _, state = require('hpo.runner').unpack_state(store:sampler_state(study.id) or nil)
+  local _, state = require('hpo.runner').unpack_state(store:sampler_state(study.id))
   if state and state:find('^RF1|') then
     local space = require('hpo.space').from_description(study.space)
     local summary = require('hpo.reinforce').from_state(space, study.direction, state)

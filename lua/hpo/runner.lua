@@ -921,14 +921,14 @@ function M.run(study, opts)
   if opts.seed and created then
     sampler.seed = opts.seed
   end
-  local wrote, state = M.unpack_state(store:sampler_state(study_id) or nil)
+  local wrote, state = M.unpack_state(store:sampler_state(study_id))
   wrote = wrote or first_sampler
-  local changed
-  if state and wrote and wrote ~= (sampler.name or 'custom') then
-    changed, state = { from = wrote, to = sampler.name or 'custom' }, nil
+  local name, changed = sampler.name or 'custom', nil
+  if state and wrote and wrote ~= name then
+    changed, state = { from = wrote, to = name }, nil
   end
   if sampler.setup then
-    sampler:setup(study, state or nil)
+    sampler:setup(study, state)
   end
 
   local budget = opts.trials or study.trials

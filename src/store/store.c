@@ -314,13 +314,10 @@ int store_study_create(Store *s, const char *name, const char *direction, const 
       status = insert_trial(s, *id, TRIAL_WAITING, enqueue[i], -1, NULL, &number);
     }
   } else if (status == HPO_OK) {  // another process created it first
-    if (prepare(s, &st, "SELECT id FROM studies WHERE name = ?") != HPO_OK)
-      return rollback(s, HPO_EINVAL);
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) *id = sqlite3_column_int64(st, 0);
-    status = rc == SQLITE_ROW ? HPO_OK : fail(s, "create study");
-    release(s, st);
+    StoreStudy row;
+    status = store_study_find(s, name, &row);
+    *id = row.id;
+    store_study_clear(&row);
   }
   return status == HPO_OK ? commit(s) : rollback(s, status);
 }
