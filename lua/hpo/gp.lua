@@ -84,8 +84,9 @@ function Gp:setup(study, state)
 end
 
 -- Warm start (REFERENCE.md section 8): one GP per source study over its mapped,
--- standardised trials, weighed against the target's own GP at every ask (RGPE, in
--- src/core/bo.c). A source given weight 0 is left out; other weights are RGPE's to decide.
+-- standardised trials, weighed against the target's own GP at every ask (RGPE's weights)
+-- and the prior mean of the transfer model (src/core/bo.c). A source given weight 0 is
+-- left out; other weights are RGPE's to decide.
 function Gp:transfer_setup(study)
   self.sources = nil
   if not (study.warm_points and #study.warm_points > 0) then

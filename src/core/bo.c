@@ -28,10 +28,12 @@ struct Bo {
   int ncont;
   double f0;      // best fitted value (maximised: -y)
   double sqrt_beta;
-  Gp **src;       // transfer: one GP per source study (RGPE)
+  Gp **src;       // transfer: one GP per source study
   int nsrc;
-  double *srcw;   // their weights, then the target's (nsrc + 1)
-  double zm, zs;  // the target's standardisation, for the ensemble's units
+  double *srcw;   // their RGPE weights, then the target's (nsrc + 1)
+  Gp *rgp;        // with sources: the study's residuals over the sources' prior mean
+  double ra, rc;  // that prior mean: ra m(x) + rc, m the sources' weighted mean (below)
+  int transfer;   // the last ask used rgp (ra > 0); else the study's GP alone
 };
 
 BoOptions bo_defaults(void) {
@@ -67,6 +69,7 @@ int bo_new(Bo **out, int dim, const SpaceDim *dims, const BoOptions *opt) {
     go.deterministic = b->o.deterministic;
     st = gp_new(&b->gp, dim, cat, &go);
     if (st == HPO_OK) st = qmc_new(&b->startup, dim, &qo);
+    if (st == HPO_OK) st = gp_new(&b->rgp, dim, cat, &go);
   }
   free(cat);
   if (st != HPO_OK) {
@@ -83,6 +86,7 @@ void bo_free(Bo *b) {
   free(b->src);
   free(b->srcw);
   gp_free(b->gp);
+  gp_free(b->rgp);
   qmc_free(b->startup);
   free(b->dims);
   free(b->cont);
@@ -309,79 +313,89 @@ static int rgpe_weights(Bo *b) {
       b->srcw[b->nsrc] += drop;  // the target takes what the dropped sources had
       free(col);
     }
-    // After the startup the sources' share fades as 10 / (10 + trials since), as TPE's prior
-    // does; the study's own GP takes the rest. Ranking judges a source's global agreement,
-    // but near the optimum a source whose optimum is shifted keeps pulling the proposals off
-    // the study's own: without the fade warm GP ended behind cold on Branin at 100 trials
-    // (bench/warm, README).
-    double fade = 10.0 / (10.0 + fmax(0, N - b->o.startup)), moved = 0;
-    for (int s = 0; s < b->nsrc; s++) {
-      moved += b->srcw[s] * (1 - fade);
-      b->srcw[s] *= fade;
-    }
-    b->srcw[b->nsrc] += moved;
   }
   free(losses);
   free(buf);
   return st;
 }
 
-// ---- the model the acquisition sees: the target GP, or the RGPE ensemble ----
+// ---- the model the acquisition sees: the study's GP, or with sources the transfer model ----
 
-// Posterior at m points: the target GP's (the units it models), or with sources the
-// weighted ensemble in standardised units.
-static int model_predict(Bo *b, const double *Xs, int m, double *mean, double *var) {
-  if (b->nsrc == 0) return gp_predict(b->gp, Xs, m, mean, var);
-  double *mu = malloc(sizeof(double) * 2 * (size_t)m), *v = mu ? mu + m : NULL;
-  if (!mu) return HPO_ENOMEM;
-  int st = gp_predict(b->gp, Xs, m, mu, v);
-  double wt = b->srcw[b->nsrc];
-  for (int j = 0; j < m && st == HPO_OK; j++) {
-    mean[j] = wt * (mu[j] - b->zm) / b->zs;
-    var[j] = wt * wt * v[j] / (b->zs * b->zs);
-  }
-  for (int i = 0; i < b->nsrc && st == HPO_OK; i++) {
-    double w = b->srcw[i];
+// The sources' mean at m points, weighted by their RGPE weights (normalised over the
+// sources), in their standardised units; with gradients at one point when dm is given.
+// Returns the sources' total weight (0: no prior mean) or -1 on error.
+static double src_mean(Bo *b, const double *Xs, int m, double *out, double *dm, double *tmp) {
+  double W = 0;
+  for (int s = 0; s < b->nsrc; s++) W += b->srcw[s];
+  for (int j = 0; j < m; j++) out[j] = 0;
+  for (int j = 0; dm && j < b->dim; j++) dm[j] = 0;
+  for (int s = 0; s < b->nsrc && W > 0; s++) {
+    double w = b->srcw[s] / W, v, g[b->dim];
     if (w <= 0) continue;
-    st = gp_predict(b->src[i], Xs, m, mu, v);
-    for (int j = 0; j < m && st == HPO_OK; j++) {
-      mean[j] += w * mu[j];
-      var[j] += w * w * v[j];
-    }
+    int st = dm ? gp_predict_grad(b->src[s], Xs, tmp, &v, g, NULL)
+                : gp_predict(b->src[s], Xs, m, tmp, tmp + m);
+    if (st != HPO_OK) return -1;
+    for (int j = 0; j < m; j++) out[j] += w * tmp[j];
+    for (int j = 0; dm && j < b->dim; j++) dm[j] += w * g[j];
   }
-  free(mu);
+  return W;
+}
+
+// The transfer model (replacing RGPE's ensemble of means, whose sources ignore the study's
+// own observations: on Branin it kept proposing points the sources rated well after the
+// study had seen them fail). The prior mean is ra m(x) + rc, with m the sources' weighted
+// mean and (ra >= 0, rc) the least-squares fit of the study's values on m at its points: a
+// rescaled and offset sibling maps onto the study, one that ranks it backwards gets ra = 0.
+// rgp models the residuals (the study's points plus npending fantasies), warm-started from
+// the study's GP's hyperparameters and refitted while the data is small (fit_points).
+static int transfer_fit(Bo *b, int npending) {
+  int n = b->n, nt = n + npending;
+  double *m = malloc(sizeof(double) * 4 * (size_t)nt), *r = m + nt, *tmp = r + nt;
+  if (!m) return HPO_ENOMEM;
+  double W = src_mean(b, b->X, nt, m, NULL, tmp);
+  int st = W < 0 ? HPO_EINVAL : HPO_OK;
+  double mm = 0, mw = 0, smm = 0, smw = 0;
+  for (int i = 0; i < n; i++) mm += m[i] / n, mw += b->w[i] / n;
+  for (int i = 0; i < n; i++) {
+    smm += (m[i] - mm) * (m[i] - mm);
+    smw += (m[i] - mm) * (b->w[i] - mw);
+  }
+  b->ra = W > 0 && smm > 0 ? fmax(0, smw / smm) : 0;
+  b->rc = mw - b->ra * mm;
+  for (int i = 0; i < nt; i++) r[i] = b->w[i] - b->ra * m[i] - b->rc;
+  b->transfer = st == HPO_OK && b->ra > 0;
+  if (b->transfer) {
+    memcpy(gp_theta(b->rgp), gp_theta(b->gp), sizeof(double) * (size_t)gp_ntheta(b->gp));
+    st = gp_fit(b->rgp, b->X, r, nt, nt <= b->o.fit_points, 0, NULL);
+  }
+  free(m);
+  return st;
+}
+
+// Posterior at m points: the study's GP, or with sources the transfer model (its mean plus
+// the prior mean; the residual GP's variance).
+static int model_predict(Bo *b, const double *Xs, int m, double *mean, double *var) {
+  if (!b->transfer) return gp_predict(b->gp, Xs, m, mean, var);
+  double *t = malloc(sizeof(double) * 3 * (size_t)m);
+  if (!t) return HPO_ENOMEM;
+  int st = src_mean(b, Xs, m, t, NULL, t + m) < 0 ? HPO_EINVAL : HPO_OK;
+  if (st == HPO_OK) st = gp_predict(b->rgp, Xs, m, mean, var);
+  for (int j = 0; j < m && st == HPO_OK; j++) mean[j] += b->ra * t[j] + b->rc;
+  free(t);
   return st;
 }
 
 // The same at one point, with gradients (dmu, dvar may be NULL).
 static int model_predict_grad(Bo *b, const double *x, double *mu, double *var, double *dmu,
                               double *dvar) {
-  if (b->nsrc == 0) return gp_predict_grad(b->gp, x, mu, var, dmu, dvar);
+  if (!b->transfer) return gp_predict_grad(b->gp, x, mu, var, dmu, dvar);
   int d = b->dim;
-  double m1, v1, g1[2 * d];
-  double *gm = dmu ? g1 : NULL, *gv = dvar ? g1 + d : NULL;
-  int st = gp_predict_grad(b->gp, x, &m1, &v1, gm, gv);
-  if (st != HPO_OK) return st;
-  double wt = b->srcw[b->nsrc], zs = b->zs;
-  *mu = wt * (m1 - b->zm) / zs;
-  *var = wt * wt * v1 / (zs * zs);
-  for (int j = 0; j < d; j++) {
-    if (dmu) dmu[j] = wt * gm[j] / zs;
-    if (dvar) dvar[j] = wt * wt * gv[j] / (zs * zs);
-  }
-  for (int i = 0; i < b->nsrc; i++) {
-    double w = b->srcw[i];
-    if (w <= 0) continue;
-    st = gp_predict_grad(b->src[i], x, &m1, &v1, gm, gv);
-    if (st != HPO_OK) return st;
-    *mu += w * m1;
-    *var += w * w * v1;
-    for (int j = 0; j < d; j++) {
-      if (dmu) dmu[j] += w * gm[j];
-      if (dvar) dvar[j] += w * w * gv[j];
-    }
-  }
-  return HPO_OK;
+  double m, dm[d], tmp[2];
+  if (src_mean(b, x, 1, &m, dmu ? dm : NULL, tmp) < 0) return HPO_EINVAL;
+  int st = gp_predict_grad(b->rgp, x, mu, var, dmu, dvar);
+  *mu += b->ra * m + b->rc;
+  for (int j = 0; dmu && j < d; j++) dmu[j] += b->ra * dm[j];
+  return st;
 }
 
 static double acq_at(Bo *b, const double *x, double *grad, double *scratch) {
@@ -635,10 +649,9 @@ int bo_ask(Bo *b, const double *pending, int npending, double *x) {
     b->fitted_n = -2;  // the next ask refits on the real data
     if (st != HPO_OK) return st;
   }
-  if (b->nsrc > 0) {  // the ensemble works in the target's standardised units
-    gp_output_scale(b->gp, &b->zm, &b->zs);
-    b->f0 = (b->f0 - b->zm) / b->zs;
-  }
+  b->transfer = 0;
+  if (b->nsrc > 0) st = transfer_fit(b, npending);
+  if (st != HPO_OK) return st;
   double t = (double)b->n;
   b->sqrt_beta = sqrt(b->o.beta > 0 ? b->o.beta
                                     : 2 * log(dim * t * t * M_PI * M_PI / (6 * 0.1)));

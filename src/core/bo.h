@@ -41,15 +41,17 @@ int bo_ask(Bo *b, const double *pending, int npending, double *x);
 /// The model of the last ask (NULL before the first model-based ask).
 Gp *bo_model(Bo *b);
 
-/// Transfer from an earlier study (RGPE, Feurer et al. 2018; REFERENCE.md section 8): a GP
-/// fitted once to the source's n encoded points and standardised values z (lower is
-/// better). Every ask then weighs the sources and the target GP by how often, over 256
-/// posterior samples, each ranks the target's observations best (the target by
-/// leave-one-out; the last 100 observations), the sources' share fades as 10 / (10 + t)
-/// after t trials past the startup, and the acquisition uses the weighted
-/// ensemble (mean sum w mu, variance sum w^2 var) in standardised units. The Sobol startup
-/// still runs (the target's first observations, seeds included, count towards it). Thompson
-/// sampling uses the target alone. Returns a status.
+/// Transfer from an earlier study (REFERENCE.md section 8): a GP fitted once to the
+/// source's n encoded points and standardised values z (lower is better). Every ask weighs
+/// the sources and the study's GP by RGPE's rule (Feurer et al. 2018: how often, over 256
+/// posterior samples, each ranks the study's last 100 observations best; the study's GP by
+/// leave-one-out). The acquisition then sees the sources' weighted mean, mapped onto the
+/// study's values by least squares (a non-negative scale and an offset), as the prior mean
+/// of a GP on the study's residuals (as Vizier stacks GPs): the study's own observations
+/// correct the sources where they disagree. A scale of 0 (sources that rank the study
+/// backwards) leaves the study's GP alone. The Sobol startup still runs (the study's first
+/// observations, seeds included, count towards it). Thompson sampling uses the study's GP.
+/// Returns a status.
 int bo_add_source(Bo *b, const double *X, const double *z, int n);
 /// Weights of the last ask into w (may be NULL): nsrc sources then the target (nsrc + 1
 /// values); returns nsrc.

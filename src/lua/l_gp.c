@@ -177,7 +177,7 @@ static int l_bo_ask(lua_State *L) {
 }
 
 /// bo:add_source({x, ...}, {z, ...}): an earlier study's encoded points and standardised
-/// values (lower is better), for transfer (RGPE)
+/// values (lower is better), for transfer (bo.h)
 static int l_bo_add_source(lua_State *L) {
   lua_settop(L, 3);
   LBo *lb = check_bo(L);

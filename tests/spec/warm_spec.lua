@@ -134,19 +134,59 @@ describe('warm_start', function()
     cleanup(bad)
   end)
 
-  it('transfers to GP-BO (RGPE): a sibling source finds the optimum fast', function()
+  it('transfers to GP-BO: a sibling source finds the optimum fast', function()
     local src = source(120)
     local cold, warm = {}, {}
-    for seed = 1, 5 do
+    for seed = 1, 9 do
       cold[seed] = task(hpo.gp({ seed = seed }), 15):optimize({ quiet = true }).best.value
       warm[seed] = task(hpo.gp({ seed = seed }), 15, { warm_start = { src }, seed_trials = 2 })
         :optimize({ quiet = true }).best.value
     end
     table.sort(cold)
     table.sort(warm)
-    -- Branin's minimum is 0.397887; cold GP is still in its Sobol startup at 10 trials.
-    assert.is_true(warm[3] < 0.45, ('warm median %g'):format(warm[3]))
-    assert.is_true(warm[3] < cold[3], ('warm %g, cold %g'):format(warm[3], cold[3]))
+    -- Branin's minimum is 0.397887 (measured: median 0.418 warm, 2.03 cold).
+    assert.is_true(warm[5] < 0.45, ('warm median %g'):format(warm[5]))
+    assert.is_true(warm[5] < cold[5], ('warm %g, cold %g'):format(warm[5], cold[5]))
+    cleanup(src)
+  end)
+
+  it('maps a rescaled, shifted sibling onto the study in GP-BO', function()
+    -- The earlier study tuned 3 f(x - 0.3, y) + 10 (f: Branin); the transfer model fits the
+    -- scale and offset, and the study's own observations correct the shift.
+    local function sib(sampler, trials, extra)
+      local a, dx, b = 1, 0, 0
+      if not extra then  -- the earlier study
+        a, dx, b = 3, 0.3, 10
+      end
+      return spec_study({ name = 'sib', space = { x = hpo.uniform(-5, 10),
+        y = hpo.uniform(0, 15) }, objective = function(p)
+        return a * f.branin(p.x - dx, p.y) + b
+      end, trials = trials, sampler = sampler }, extra)
+    end
+    local src = tmpdb()
+    sib(hpo.tpe({ seed = 1 }), 100):optimize({ quiet = true, storage = src })
+    local at = { cold = { {}, {} }, warm = { {}, {} } }
+    for seed = 1, 5 do
+      for mode, extra in pairs({ cold = {}, warm = { warm_start = { src } } }) do
+        local r = sib(hpo.gp({ seed = seed }), 30, extra):optimize({ quiet = true })
+        local best = math.huge
+        for i, t in ipairs(r.trials) do
+          best = math.min(best, t.value)
+          if i == 20 or i == 30 then
+            table.insert(at[mode][i // 10 - 1], best - f.branin_min)
+          end
+        end
+      end
+    end
+    for _, t in ipairs({ at.cold[1], at.cold[2], at.warm[1], at.warm[2] }) do
+      table.sort(t)
+    end
+    -- Measured medians: at 20 trials 0.0098 warm, 0.52 cold; at 30 9.5e-5 and 6.8e-4 (RGPE's
+    -- ensemble of means, before: 0.48 and 0.37, stuck near the sibling's optimum).
+    assert.is_true(at.warm[1][3] < 0.1 * at.cold[1][3],
+      ('at 20: warm %g, cold %g'):format(at.warm[1][3], at.cold[1][3]))
+    assert.is_true(at.warm[2][3] < at.cold[2][3],
+      ('at 30: warm %g, cold %g'):format(at.warm[2][3], at.cold[2][3]))
     cleanup(src)
   end)
 
@@ -164,15 +204,22 @@ describe('warm_start', function()
 
   it('gives an adversarial source no weight in GP-BO and ends as a cold start', function()
     local good, bad = source(120), source(120, -1)
-    local study = task(hpo.gp({ seed = 4 }), 30, { warm_start = { good, bad }, seed_trials = 0 })
-    local r = study:optimize({ quiet = true })
-    assert.is_true(study.warm_weights[bad] < 0.05, 'adversarial ' .. study.warm_weights[bad])
-    -- The sources' share fades after the startup: 10 / (10 + 29 - 10) at the last ask.
-    local fade, wg = 10 / 29, study.warm_weights[good]
-    assert.is_true(wg > 0.5 * fade and wg <= fade + 1e-12, 'sibling ' .. wg)
-    assert.is_true(r.best.value < 0.45, 'best ' .. r.best.value)
-    local w = require('hpo._util').json_decode(study.sampler:state():match('|W|(.*)$'))
-    assert.are.equal(study.warm_weights[bad], w[bad])
+    local cold, warm = {}, {}
+    for seed = 1, 9 do
+      cold[seed] = task(hpo.gp({ seed = seed }), 30):optimize({ quiet = true }).best.value
+      local study = task(hpo.gp({ seed = seed }), 30, { warm_start = { good, bad },
+        seed_trials = 0 })
+      warm[seed] = study:optimize({ quiet = true }).best.value
+      local wb, wg = study.warm_weights[bad], study.warm_weights[good]
+      assert.is_true(wb < 0.05, 'adversarial ' .. wb)
+      assert.is_true(wg > 0.5, 'sibling ' .. wg)
+      local w = require('hpo._util').json_decode(study.sampler:state():match('|W|(.*)$'))
+      assert.are.equal(wb, w[bad])
+    end
+    table.sort(cold)
+    table.sort(warm)
+    -- Measured medians: 0.418 warm, 0.414 cold (Branin's minimum is 0.397887).
+    assert.is_true(warm[5] < cold[5] + 0.02, ('warm %g, cold %g'):format(warm[5], cold[5]))
     cleanup(good)
     cleanup(bad)
   end)
