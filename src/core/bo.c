@@ -650,7 +650,7 @@ int bo_ask(Bo *b, const double *pending, int npending, double *x) {
     if (st != HPO_OK) return st;
   }
   b->transfer = 0;
-  if (b->nsrc > 0) st = transfer_fit(b, npending);
+  if (b->nsrc > 0 && b->o.acq != BO_TS) st = transfer_fit(b, npending);
   if (st != HPO_OK) return st;
   double t = (double)b->n;
   b->sqrt_beta = sqrt(b->o.beta > 0 ? b->o.beta
