@@ -150,6 +150,25 @@ describe('warm_start', function()
     cleanup(src)
   end)
 
+  it('resumes a GP-BO study with sources exactly', function()
+    -- The transfer model keeps no state of its own: it is refitted at every ask from the
+    -- study's GP's hyperparameters, which the stored state holds.
+    local src = source(120)
+    local extra = { warm_start = { src }, seed_trials = 2 }
+    local whole = task(hpo.gp({ seed = 7 }), 25, extra):optimize({ quiet = true })
+    local path = tmpdb()
+    task(hpo.gp({ seed = 7 }), 17, extra):optimize({ quiet = true, storage = path })
+    local resumed = task(hpo.gp({ seed = 7 }), 25, extra):optimize({ quiet = true,
+      storage = path })
+    for i = 1, 25 do
+      assert.near(whole.trials[i].params.x, resumed.trials[i].params.x, 1e-9)
+      assert.near(whole.trials[i].params.y, resumed.trials[i].params.y, 1e-9)
+      assert.are.equal(whole.trials[i].params.act, resumed.trials[i].params.act)
+    end
+    cleanup(path)
+    cleanup(src)
+  end)
+
   it('maps a rescaled, shifted sibling onto the study in GP-BO', function()
     -- The earlier study tuned 3 f(x - 0.3, y) + 10 (f: Branin); the transfer model fits the
     -- scale and offset, and the study's own observations correct the shift.
