@@ -720,9 +720,14 @@ static int split_build(Tpe *t, const double *running, int nrunning, int n_good, 
       weight[row] = age_weight(rank[t->obs[i].idx], i < ng ? ng : nb);
     }
     // Warm start: earlier studies' good points join l, fading as this study's data grows.
+    // Together they weigh as much as two good observations at the start, however many there
+    // are: the seed trials already bring the sources' best into the study's own good set,
+    // and the prior adds their spread. With weight 1 each (30 points from three sources)
+    // they outweighed the study's good set 15 to 1 at 10 trials and kept warm TPE on
+    // Branin at the best seed's regret until trial 20 (0.082; now 0.008, bench/warm).
     for (int k = 0; k < ms; k++) {
       rows[ng + k] = t->src + (size_t)k * d;
-      weight[ng + k] = t->src_w[k] * 10.0 / (10.0 + n);
+      weight[ng + k] = t->src_w[k] * 2.0 / ms * 10.0 / (10.0 + n);
     }
     // Constant liar: running trials are the newest members of the bad set.
     for (int r = 0; r < nrunning; r++) {

@@ -57,8 +57,9 @@ int tpe_ask(Tpe *t, const double *running, int nrunning, int n_good, double *x);
 /// and diagnostics. HPO_ERANGE before the first observation.
 int tpe_score(Tpe *t, const double *x, double *log_l, double *log_g);
 /// Warm start (REFERENCE.md section 8): m good points of earlier studies (m x dim, encoded)
-/// join the good mixture l(x), point k with weight w[k] x 10/(10 + n) after n observations,
-/// so their pull fades as the study gathers data. w NULL: all 1; w[k] = 0 drops point k.
+/// join the good mixture l(x), point k with weight w[k] x (2/m') x 10/(10 + n) after n
+/// observations (m' the points kept): together as much as two good observations at first,
+/// fading as the study gathers data. w NULL: all 1; w[k] = 0 drops point k.
 /// Calling it again replaces the set (source weights change as the study learns).
 int tpe_set_warm_start(Tpe *t, const double *x, const double *w, int m);
 /// The engine's random state, for saving and restoring (32 bytes).
