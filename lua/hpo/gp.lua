@@ -67,6 +67,9 @@ function Gp:setup(study, state)
   end
   self.seed = math.tointeger(seed) or self.seed or util.fresh_seed()
   self.engine = core.gp(study.space.core, util.with_seed(self.opts, self.seed))
+  for _, c in ipairs(study.space:conditions()) do
+    self.engine:set_condition(c.dim, c.parent, c.codes)
+  end
   self:transfer_setup(study)
   if rest then
     -- theta n was added later: a state without it re-optimises at the next ask.

@@ -374,6 +374,23 @@ function Space:decode(x)
   return params, canon
 end
 
+--- The conditions as encoded-space facts, parents' before their children's: a list of
+--- { dim = i, parent = j, codes = { encoded values of parent j that activate i } }.
+function Space:conditions()
+  local out = {}
+  for _, name in ipairs(self.order) do
+    local c = self.params[name].cond
+    if c then
+      local j, codes = self.index[c.param], {}
+      for k, v in ipairs(c.values) do
+        codes[k] = self:encode({ [c.param] = v })[j]
+      end
+      out[#out + 1] = { dim = self.index[name], parent = j, codes = codes }
+    end
+  end
+  return out
+end
+
 --- Map a point of the unit cube to a parameter table (see decode).
 function Space:from_unit(u)
   return self:decode(self.core:from_unit(u))

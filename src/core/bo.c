@@ -34,6 +34,11 @@ struct Bo {
   Gp *rgp;        // with sources: the study's residuals over the sources' prior mean
   double ra, rc;  // that prior mean: ra m(x) + rc, m the sources' weighted mean (below)
   int transfer;   // the last ask used rgp (ra > 0); else the study's GP alone
+  int ncond;      // conditional dimensions, in dependency order (bo_set_condition)
+  int *cdim, *cpar, *cstart;  // each one's dimension, parent and first code in ccode
+  double *ccode;  // the parents' codes that activate them
+  double *cbuf;   // canonical copies of candidates (ccap points)
+  int ccap;
 };
 
 BoOptions bo_defaults(void) {
@@ -85,6 +90,11 @@ void bo_free(Bo *b) {
   for (int i = 0; i < b->nsrc; i++) gp_free(b->src[i]);
   free(b->src);
   free(b->srcw);
+  free(b->cdim);
+  free(b->cpar);
+  free(b->cstart);
+  free(b->ccode);
+  free(b->cbuf);
   gp_free(b->gp);
   gp_free(b->rgp);
   qmc_free(b->startup);
@@ -98,6 +108,54 @@ void bo_free(Bo *b) {
 
 int bo_count(const Bo *b) { return b->n; }
 Gp *bo_model(Bo *b) { return b->fitted_n >= 0 ? b->gp : NULL; }
+
+int bo_set_condition(Bo *b, int j, int parent, const double *codes, int n) {
+  if (j < 0 || j >= b->dim || parent < 0 || parent >= b->dim || j == parent || n < 1)
+    return HPO_EINVAL;
+  int k = b->ncond, used = k > 0 ? b->cstart[k] : 0;  // conditions and codes so far
+  int *cd = realloc(b->cdim, sizeof(int) * (size_t)(k + 1));
+  if (cd) b->cdim = cd;
+  int *cp = realloc(b->cpar, sizeof(int) * (size_t)(k + 1));
+  if (cp) b->cpar = cp;
+  int *cs = realloc(b->cstart, sizeof(int) * (size_t)(k + 2));
+  if (cs) b->cstart = cs;
+  double *cc = realloc(b->ccode, sizeof(double) * (size_t)(used + n));
+  if (cc) b->ccode = cc;
+  if (!cd || !cp || !cs || !cc) return HPO_ENOMEM;
+  b->cstart[0] = 0;
+  b->cdim[k] = j;
+  b->cpar[k] = parent;
+  memcpy(b->ccode + used, codes, sizeof(double) * (size_t)n);
+  b->cstart[k + 1] = used + n;
+  b->ncond = k + 1;
+  return HPO_OK;
+}
+
+// x with its inactive coordinates NaN, as stored observations have them (in place). The
+// search moves every coordinate; the models must see what a trial at x would be.
+static void canon(const Bo *b, double *x) {
+  for (int k = 0; k < b->ncond; k++) {
+    double v = x[b->cpar[k]];
+    int on = 0;
+    for (int c = b->cstart[k]; !isnan(v) && !on && c < b->cstart[k + 1]; c++)
+      on = fabs(v - b->ccode[c]) <= 1e-9;
+    if (!on) x[b->cdim[k]] = NAN;
+  }
+}
+
+// Canonical copies of m points in b->cbuf (or the points themselves without conditions).
+static const double *canon_rows(Bo *b, const double *Xs, int m) {
+  if (b->ncond == 0) return Xs;
+  if (m > b->ccap) {
+    double *buf = realloc(b->cbuf, sizeof(double) * (size_t)m * (size_t)b->dim);
+    if (!buf) return NULL;
+    b->cbuf = buf;
+    b->ccap = m;
+  }
+  memcpy(b->cbuf, Xs, sizeof(double) * (size_t)m * (size_t)b->dim);
+  for (int i = 0; i < m; i++) canon(b, b->cbuf + (size_t)i * b->dim);
+  return b->cbuf;
+}
 
 static int reserve(Bo *b, int n) {
   if (n <= b->cap) return HPO_OK;
@@ -375,6 +433,7 @@ static int transfer_fit(Bo *b, int npending) {
 // Posterior at m points: the study's GP, or with sources the transfer model (its mean plus
 // the prior mean; the residual GP's variance).
 static int model_predict(Bo *b, const double *Xs, int m, double *mean, double *var) {
+  if (!(Xs = canon_rows(b, Xs, m))) return HPO_ENOMEM;
   if (!b->transfer) return gp_predict(b->gp, Xs, m, mean, var);
   double *t = malloc(sizeof(double) * 3 * (size_t)m);
   if (!t) return HPO_ENOMEM;
@@ -388,8 +447,12 @@ static int model_predict(Bo *b, const double *Xs, int m, double *mean, double *v
 // The same at one point, with gradients (dmu, dvar may be NULL).
 static int model_predict_grad(Bo *b, const double *x, double *mu, double *var, double *dmu,
                               double *dvar) {
-  if (!b->transfer) return gp_predict_grad(b->gp, x, mu, var, dmu, dvar);
   int d = b->dim;
+  double xc[d];  // canonical: an inactive coordinate gets gradient 0 from the GPs
+  memcpy(xc, x, sizeof xc);
+  canon(b, xc);
+  x = xc;
+  if (!b->transfer) return gp_predict_grad(b->gp, x, mu, var, dmu, dvar);
   double m, dm[d], tmp[2];
   if (src_mean(b, x, 1, &m, dmu ? dm : NULL, tmp) < 0) return HPO_EINVAL;
   int st = gp_predict_grad(b->rgp, x, mu, var, dmu, dvar);
@@ -505,7 +568,10 @@ static void warp(Bo *b) {
 }
 
 // Whether x equals one of the first n stored points (observed, then pending).
-static int known(const Bo *b, const double *x, int n) {
+static int known(const Bo *b, const double *x0, int n) {
+  double x[b->dim];
+  memcpy(x, x0, sizeof x);
+  canon(b, x);
   for (int i = 0; i < n; i++) {
     const double *p = b->X + (size_t)i * b->dim;
     int j = 0;
@@ -587,14 +653,15 @@ static int thompson(Bo *b, double *x) {
     snap(b, c);
   }
   qmc_free(q);
-  st = gp_predict_cov(b->gp, C, m, mean, cov);
+  const double *Cc = canon_rows(b, C, m);
+  st = Cc ? gp_predict_cov(b->gp, Cc, m, mean, cov) : HPO_ENOMEM;
   if (st == HPO_OK) {
     double jit = 1e-10;
     for (int i = 0; i < m; i++) jit = fmax(jit, 1e-9 * cov[(size_t)i * m + i]);
     for (; jit < 1; jit *= 10) {
       for (int i = 0; i < m; i++) cov[(size_t)i * m + i] += jit;
       if (la_chol(cov, m, m) == HPO_OK) break;
-      st = gp_predict_cov(b->gp, C, m, mean, cov);
+      st = gp_predict_cov(b->gp, Cc, m, mean, cov);
     }
     for (int i = 0; i < m; i++) z[i] = rng_normal(&b->rng);
     int arg = 0;

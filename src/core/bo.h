@@ -40,6 +40,11 @@ int bo_count(const Bo *b);
 int bo_ask(Bo *b, const double *pending, int npending, double *x);
 /// The model of the last ask (NULL before the first model-based ask).
 Gp *bo_model(Bo *b);
+/// Conditional dimension j: active only when dimension `parent` is active and has one of
+/// the n encoded codes. Call in dependency order (a parent's own condition first). The
+/// search moves every coordinate; the models see candidates with inactive coordinates NaN,
+/// as observations store them. Returns a status.
+int bo_set_condition(Bo *b, int j, int parent, const double *codes, int n);
 
 /// Transfer from an earlier study (REFERENCE.md section 8): a GP fitted once to the
 /// source's n encoded points and standardised values z (lower is better). Every ask weighs

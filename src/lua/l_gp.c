@@ -190,6 +190,17 @@ static int l_bo_add_source(lua_State *L) {
   return 0;
 }
 
+/// bo:set_condition(j, parent, {code, ...}): dimension j (1-based) is active only when
+/// dimension `parent` has one of the encoded codes (bo.h; call parents' conditions first)
+static int l_bo_set_condition(lua_State *L) {
+  LBo *lb = check_bo(L);
+  int j = (int)luaL_checkinteger(L, 2) - 1, parent = (int)luaL_checkinteger(L, 3) - 1, n;
+  double *codes = l_checkvector(L, 4, &n);
+  int st = bo_set_condition(lb->b, j, parent, codes, n);
+  if (st != HPO_OK) return l_status_error(L, st, "gp:set_condition");
+  return 0;
+}
+
 /// bo:weights() -> {w_source1, ..., w_target} of the last ask, or nil without sources
 static int l_bo_weights(lua_State *L) {
   LBo *lb = check_bo(L);
@@ -247,7 +258,7 @@ void l_gp_register(lua_State *L) {
       {"tell", l_bo_tell},       {"ask", l_bo_ask},     {"count", l_bo_count},
       {"state", l_bo_state},     {"restore", l_bo_restore}, {"close", l_bo_close},
       {"__gc", l_bo_close},      {"__close", l_bo_close}, {"add_source", l_bo_add_source},
-      {"weights", l_bo_weights}, {NULL, NULL},
+      {"weights", l_bo_weights}, {"set_condition", l_bo_set_condition}, {NULL, NULL},
   };
   l_newclass(L, BO_MT, bo_methods);
   lua_pushcfunction(L, l_bo_new);

@@ -106,6 +106,29 @@ describe('hpo.space', function()
       assert.is_true(p.nesterov)
       assert.is_nil(p.dampening)
     end)
+
+    it('lists its conditions in encoded terms, parents first', function()
+      local s = space.new({
+        optimizer = hpo.choice({ 'adam', 'sgd', 'rmsprop' }),
+        momentum = hpo.uniform(0.5, 0.99):when('optimizer', { 'sgd', 'rmsprop' }),
+        nesterov = hpo.choice({ true, false }):when('optimizer', 'sgd'),
+        dampening = hpo.uniform(0, 1):when('nesterov', false),
+        layers = hpo.int(1, 3),
+        width = hpo.int(8, 64):when('layers', 3),
+      })
+      -- names sorted: dampening, layers, momentum, nesterov, optimizer, width
+      local c = s:conditions()
+      assert.are.equal(4, #c)
+      local by = {}
+      for i, k in ipairs(c) do
+        by[k.dim] = { i = i, parent = k.parent, codes = k.codes }
+      end
+      assert.are.same({ 5, 5, 4, 2 }, { by[3].parent, by[4].parent, by[1].parent, by[6].parent })
+      assert.are.same({ 1, 2 }, by[3].codes)  -- sgd and rmsprop: indices 1 and 2
+      assert.are.same({ 1 }, by[1].codes)     -- false: index 1
+      assert.near(5 / 6, by[6].codes[1], 1e-12)  -- layers = 3: the centre of its third of [0, 1]
+      assert.is_true(by[4].i < by[1].i)       -- nesterov's condition before dampening's
+    end)
   end)
 
   describe('encoding', function()

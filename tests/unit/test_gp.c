@@ -240,6 +240,51 @@ static void test_bo_pending(void) {
   bo_free(b);
 }
 
+// A conditional parameter (mom, only with opt = 0): the trials store it NaN when inactive, so
+// the models must see candidates that way too. Without the condition the model scores
+// (opt 1, mom 0.9) as a new region, unlike the observed (opt 1, NaN), and keeps proposing it.
+static double bo_conditional(uint64_t seed, int budget) {
+  SpaceDim d[3] = {{.kind = DIM_FLOAT, .lo = 0, .hi = 1}, {.kind = DIM_FLOAT, .lo = 0, .hi = 1},
+                   {.kind = DIM_CATEGORICAL, .n = 2}};
+  BoOptions o = bo_defaults();
+  o.seed = seed;
+  Bo *b;
+  CHECK_INT(bo_new(&b, 3, d, &o), HPO_OK);
+  double code = 0;
+  CHECK_INT(bo_set_condition(b, 1, 2, &code, 1), HPO_OK);
+  double best = HUGE_VAL, x[3];
+  for (int i = 0; i < budget; i++) {
+    CHECK_INT(bo_ask(b, NULL, 0, x), HPO_OK);
+    if (x[2] == 1) x[1] = NAN;  // as the study stores it
+    double f = (x[0] - 0.5) * (x[0] - 0.5) + (x[2] == 0 ? (x[1] - 0.85) * (x[1] - 0.85) : 0.1);
+    best = fmin(best, f);
+    bo_tell(b, x, f);
+  }
+  bo_free(b);
+  return best;
+}
+
+static void test_bo_conditional(void) {
+  Bo *b;
+  SpaceDim d[2] = {{.kind = DIM_FLOAT, .lo = 0, .hi = 1}, {.kind = DIM_CATEGORICAL, .n = 2}};
+  CHECK_INT(bo_new(&b, 2, d, NULL), HPO_OK);
+  double code = 1;
+  CHECK_INT(bo_set_condition(b, 0, 0, &code, 1), HPO_EINVAL);  // its own parent
+  CHECK_INT(bo_set_condition(b, 0, 2, &code, 1), HPO_EINVAL);
+  CHECK_INT(bo_set_condition(b, 0, 1, &code, 0), HPO_EINVAL);
+  CHECK_INT(bo_set_condition(b, 0, 1, &code, 1), HPO_OK);
+  bo_free(b);
+  if (getenv("HPO_UNDER_VALGRIND")) {
+    bo_conditional(1, 14);
+    return;
+  }
+  // Measured at 20 trials: below 7e-7 for seeds 1-5; without the condition 1.3e-3 to 1.4e-2,
+  // and no better at 30.
+  int good = 0;
+  for (uint64_t s = 1; s <= 5; s++) good += bo_conditional(s, 20) < 1e-4;
+  CHECK_INT(good, 5);
+}
+
 int main(void) {
   gp_blas_threads(1);
   test_lbfgsb();
@@ -251,5 +296,6 @@ int main(void) {
   test_logei();
   test_bo_branin();
   test_bo_pending();
+  test_bo_conditional();
   return check_report();
 }
