@@ -133,6 +133,7 @@ static int l_cmaes_best(lua_State *L) {
 
 /// cma:set_distribution(mean, sigma[, C as a flat row-major list])
 static int l_cmaes_set_distribution(lua_State *L) {
+  lua_settop(L, 4);  // C absent: nil at 4, not the vectors' buffers pushed below
   LCma *lc = check_cma(L);
   int n, nc = 0;
   double *m = l_checkvector(L, 2, &n);

@@ -38,6 +38,23 @@ describe('hpo.core.cmaes', function()
     assert.is_true(cma:best() < 1e-8)
     assert.is_true(evals < 3000, 'evaluations ' .. evals)  -- about 1450 (REFERENCE.md)
   end)
+
+  it('moves its distribution on request, keeping C when none is given', function()
+    local cma = core.cmaes(2, { seed = 1, bounded = false })
+    cma:set_distribution({ 0.25, 0.75 }, 0.5, { 4, 0, 0, 1 })
+    cma:set_distribution({ 5, -5 }, 1e-3)
+    local info = cma:info()
+    assert.are.same({ 5, -5 }, info.mean)
+    assert.near(1e-3, info.sigma, 1e-15)
+    -- C = diag(4, 1) kept: the first coordinate spreads twice as far as the second.
+    local s1, s2 = 0, 0
+    for _ = 1, 400 do
+      local x = cma:sample()
+      s1, s2 = s1 + (x[1] - 5) ^ 2, s2 + (x[2] + 5) ^ 2
+    end
+    assert.near(2, math.sqrt(s1 / s2), 0.3)
+    assert.near(2e-3, math.sqrt(s1 / 400), 4e-4)
+  end)
 end)
 
 describe('hpo.cmaes', function()
