@@ -148,6 +148,7 @@ static int l_cmaes_set_distribution(lua_State *L) {
 
 /// cma:warm_start({x, ...}[, alpha = 0.1]): WS-CMA-ES from promising earlier points
 static int l_cmaes_warm_start(lua_State *L) {
+  lua_settop(L, 3);  // alpha absent: nil at 3, not the buffer pushed below
   LCma *lc = check_cma(L);
   luaL_checktype(L, 2, LUA_TTABLE);
   int m = (int)luaL_len(L, 2), n = lc->n;

@@ -84,6 +84,7 @@ static double *check_points(lua_State *L, LTpe *lt, int idx, int *n) {
 /// tpe:warm_start({x, ...}, {w, ...} | w): good points of earlier studies and their
 /// weights (see tpe.h); replaces any earlier set
 static int l_tpe_warm_start(lua_State *L) {
+  lua_settop(L, 3);  // weights absent: nil at 3, not the buffers pushed below
   LTpe *lt = check_tpe(L);
   int m;
   double *xs = check_points(L, lt, 2, &m);
@@ -104,6 +105,7 @@ static int l_tpe_warm_start(lua_State *L) {
 
 /// tpe:ask({x, ...} running, n_good | nil) -> x
 static int l_tpe_ask(lua_State *L) {
+  lua_settop(L, 3);  // n_good absent: nil at 3, not the buffer pushed below
   LTpe *lt = check_tpe(L);
   int nr;
   double *running = check_points(L, lt, 2, &nr);

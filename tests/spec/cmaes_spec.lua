@@ -39,6 +39,17 @@ describe('hpo.core.cmaes', function()
     assert.is_true(evals < 3000, 'evaluations ' .. evals)  -- about 1450 (REFERENCE.md)
   end)
 
+  it('warm-starts from points with the default alpha', function()
+    local cma = core.cmaes(2, { seed = 1 })
+    cma:warm_start({ { 0.2, 0.4 }, { 0.4, 0.6 } })
+    local info = cma:info()
+    assert.near(0.3, info.mean[1], 1e-12)  -- WS-CMA-ES: the points' mean
+    assert.near(0.5, info.mean[2], 1e-12)
+    -- Sigma = 0.1^2 I + their covariance (0.01 in both and across): det 1e-4 * 3, so
+    -- sigma0 = det^(1/4).
+    assert.near((3e-4) ^ 0.25, info.sigma, 1e-9)
+  end)
+
   it('moves its distribution on request, keeping C when none is given', function()
     local cma = core.cmaes(2, { seed = 1, bounded = false })
     cma:set_distribution({ 0.25, 0.75 }, 0.5, { 4, 0, 0, 1 })

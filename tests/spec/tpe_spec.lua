@@ -19,6 +19,19 @@ local function median(t)
   return (t[#t // 2] + t[#t // 2 + 1]) / 2
 end
 
+describe('hpo.core.tpe', function()
+  it('takes its optional arguments absent', function()
+    local core = require('hpo.core')
+    local sp = space.new({ x = hpo.uniform(0, 1), y = hpo.uniform(0, 1) })
+    local t = core.tpe(sp.core, { seed = 1, startup = 0 })
+    t:tell({ 0.1, 0.2 }, 0, 0, 1.0, 0)
+    t:warm_start({ { 0.9, 0.9 } })  -- weights: all 1
+    local x = t:ask({})             -- n_good: the gamma rule's
+    assert.are.equal(2, #x)
+    assert.is_true(x[1] >= 0 and x[1] <= 1 and x[2] >= 0 and x[2] <= 1)
+  end)
+end)
+
 describe('hpo.tpe', function()
   it('is the default sampler of a study', function()
     local s = hpo.study({ space = { x = hpo.uniform(0, 1) }, objective = function(p)
