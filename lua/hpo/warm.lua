@@ -119,17 +119,38 @@ function M.load(space, sources)
   return points, notes
 end
 
---- The best k distinct configurations among the points (sorted, best first).
+--- The seed trials: k distinct configurations, taken from the sources in turn (each one's
+--- best, then each one's second best, ...; sources in the order of their best point; a
+--- source of weight 0 gives none). Pooling the standardised values instead let one source
+--- fill every seed: a z-score ranks a trial within its own study only, so a study that
+--- stayed far from the optimum had seeds as "good" as one that found it (bench/warm,
+--- Hartmann6: all five seeds from a sibling whose best was at regret 2.0, while the other
+--- two siblings' best were at 0.18 and 0.32 on the target). points: sorted, best first.
 function M.best_distinct(points, k)
-  local out, seen = {}, {}
+  local lists, order = {}, {}
   for _, p in ipairs(points) do
-    if #out >= k then
-      break
+    if (p.weight or 1) > 0 then
+      if not lists[p.source] then
+        lists[p.source] = {}
+        order[#order + 1] = p.source
+      end
+      table.insert(lists[p.source], p)
     end
-    local key = util.json_encode(p.params)
-    if not seen[key] then
-      seen[key] = true
-      out[#out + 1] = p.params
+  end
+  local out, seen, at, more = {}, {}, {}, true
+  while #out < k and more do
+    more = false
+    for _, src in ipairs(order) do
+      local list, i = lists[src], at[src] or 1
+      while list[i] and seen[util.json_encode(list[i].params)] do
+        i = i + 1
+      end
+      if list[i] and #out < k then
+        seen[util.json_encode(list[i].params)] = true
+        out[#out + 1] = list[i].params
+        i = i + 1
+      end
+      at[src], more = i, more or list[i] ~= nil
     end
   end
   return out

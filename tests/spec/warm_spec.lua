@@ -36,6 +36,21 @@ describe('warm_start', function()
     cleanup(src)
   end)
 
+  it('takes the seed trials from the sources in turn', function()
+    local warm = require('hpo.warm')
+    local function pt(src, z, x, w)
+      return { source = src, z = z, params = { x = x }, weight = w }
+    end
+    -- Sorted by z: a's standardised values all beat b's, as when a's study stayed far from
+    -- the optimum and b's found it (a z-score ranks within its own study only).
+    local points = { pt('a', -3, 1), pt('a', -2.9, 2), pt('a', -2.8, 3), pt('c', -2.7, 9, 0),
+      pt('b', -2, 10), pt('a', -1.5, 1), pt('b', -1, 11) }
+    assert.are.same({ { x = 1 }, { x = 10 }, { x = 2 }, { x = 11 }, { x = 3 } },
+      warm.best_distinct(points, 5))  -- c has weight 0
+    assert.are.same({ { x = 1 }, { x = 10 } }, warm.best_distinct(points, 2))
+    assert.are.equal(5, #warm.best_distinct(points, 6))  -- a's second x = 1 is no new one
+  end)
+
   it('maps parameters by name, clips ranges and explains what it drops', function()
     local src = tmpdb()
     hpo.study({ name = 'other', space = { x = hpo.uniform(-50, 50), y = hpo.uniform(0, 15),
