@@ -78,10 +78,9 @@ function Tpe:warm_setup(study)
     self.warm.all[i] = { x = study.space:encode(p.params), z = p.z, source = p.source }
     self.warm.user[p.source] = p.weight or 1
   end
-  -- At most 100: the mixture (and the cost of every ask) grows with them.
-  for i = 1, math.min(#pts, 100, math.max(1, math.ceil(0.1 * #pts))) do
-    self.warm.top[i] = self.warm.all[i]
-  end
+  -- Each source's best 10%, at most 100 in all: the mixture (and the cost of every ask)
+  -- grows with them.
+  self.warm.top = require('hpo.warm').top(self.warm.all, 0.1, 100)
   self:warm_apply(study, {})
 end
 

@@ -156,6 +156,24 @@ function M.best_distinct(points, k)
   return out
 end
 
+--- The sources' promising points: each source's best fraction `frac` (at least one), in the
+--- points' order (best first), at most `cap` in all. Per source, as for the seeds: pooled
+--- z-scores let the source with the most extreme ones fill the set.
+function M.top(points, frac, cap)
+  local total, count, out = {}, {}, {}
+  for _, p in ipairs(points) do
+    total[p.source] = (total[p.source] or 0) + 1
+  end
+  for _, p in ipairs(points) do
+    local c = count[p.source] or 0
+    if #out < cap and c < math.max(1, math.ceil(frac * total[p.source])) then
+      count[p.source] = c + 1
+      out[#out + 1] = p
+    end
+  end
+  return out
+end
+
 -- Nadaraya-Watson regression at x from (xs, ys), leaving out index `skip`: the sources'
 -- (and the target's) surrogate for ranking. h2: the squared kernel width.
 local function regress(xs, ys, x, h2, skip)
