@@ -724,7 +724,7 @@ static int split_build(Tpe *t, const double *running, int nrunning, int n_good, 
     // are: the seed trials already bring the sources' best into the study's own good set,
     // and the prior adds their spread. With weight 1 each (30 points from three sources)
     // they outweighed the study's good set 15 to 1 at 10 trials and kept warm TPE on
-    // Branin at the best seed's regret until trial 20 (0.082; now 0.008, bench/warm).
+    // Branin at the best seed's regret until trial 20 (0.082; now 0.01, bench/warm).
     for (int k = 0; k < ms; k++) {
       rows[ng + k] = t->src + (size_t)k * d;
       weight[ng + k] = t->src_w[k] * 2.0 / ms * 10.0 / (10.0 + n);
