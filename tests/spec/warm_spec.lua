@@ -81,6 +81,47 @@ describe('warm_start', function()
     cleanup(src)
   end)
 
+  it("builds CMA-ES's prior from the source whose seed did best", function()
+    local near = source(200)  -- the study's own objective
+    local far = tmpdb()       -- another task, best at (9, 14): poor here (Branin about 150)
+    spec_study({ name = 'branin', trials = 200, sampler = hpo.random({ seed = 12 }),
+      space = { x = hpo.uniform(-5, 10), y = hpo.uniform(0, 15), act = hpo.choice({ 'a', 'b' }) },
+      objective = function(p)
+        return (p.x - 9) ^ 2 + (p.y - 14) ^ 2
+      end }):optimize({ quiet = true, storage = far })
+    local study = task(hpo.cmaes({ seed = 1 }), 11, { warm_start = { far, near } })
+    study:optimize({ quiet = true })       -- 5 seeds, 5 probes, then the prior
+    -- The prior's mean (in the unit cube) is that of near's best 10%, not of the pooled best.
+    local warm = require('hpo.warm')
+    local points = warm.load(study.space, study.warm_start)
+    local function mean_x(list)
+      local sum, n = 0, 0
+      for _, p in ipairs(list) do
+        sum, n = sum + (p.params.x + 5) / 15, n + 1
+      end
+      return sum / n
+    end
+    local own = {}
+    for _, p in ipairs(points) do
+      if p.source == study.warm_start[2].path then
+        own[#own + 1] = p
+      end
+    end
+    local k = study.sampler.numeric[1] == study.space.index.x and 1 or 2
+    local x = study.sampler.engine:info().mean[k]
+    assert.near(mean_x(warm.top(own, 0.1, math.huge)), x, 1e-9)
+    local pooled = {}
+    for i = 1, math.ceil(0.1 * #points) do
+      pooled[i] = points[i]
+    end
+    assert.is_true(math.abs(mean_x(pooled) - x) > 0.02, 'pooled ' .. mean_x(pooled))
+    -- Three of the five seeds came from far (sources take turns, far's best z first), yet
+    -- the probe test judged near's seeds, and `hpolua show` says which source was used.
+    assert.are.same({ [far] = 0, [near] = 1 }, study.warm_weights)
+    cleanup(near)
+    cleanup(far)
+  end)
+
   it('starts CMA-ES cold when the sources lose to random probes, and resumes alike', function()
     local bad = source(200, -1)
     local study = task(hpo.cmaes({ seed = 2 }), 30, { warm_start = { bad } })
