@@ -86,9 +86,9 @@ function Cma:coords(space, params)
   return out
 end
 
--- WS-CMA-ES from warm points (sorted best first): the best 10%, at least 2, pooled over the
--- sources as in the WS-CMA-ES paper (each source's own best 10%, as TPE takes them, cost
--- Branin: 0.026 against 0.0070 after 100 trials in bench/warm).
+-- WS-CMA-ES from warm points (sorted best first): the best 10%, at least 2. The study's
+-- sources come one at a time (warm_probe, below); the sampler's own warm_start option pools
+-- its files, as the WS-CMA-ES paper does.
 function Cma:warm_from(study, points)
   local top = {}
   for i = 1, math.max(2, math.ceil(0.1 * #points)) do
