@@ -63,12 +63,14 @@ int bo_add_source(Bo *b, const double *X, const double *z, int n);
 int bo_source_weights(const Bo *b, double *w);
 
 /// State for an exact resume: random state, Sobol position, fit bookkeeping and the
-/// hyperparameters (gp_ntheta values).
+/// hyperparameters: gp_ntheta values, then as many for the transfer model when
+/// transfer_theta (theta has room for 2 gp_ntheta values).
 typedef struct {
   uint64_t rng[4];
   uint64_t sobol_index;
-  int restart_n;  ///< n at the last fit with random restarts
-  int theta_n;    ///< n at the last optimisation of the hyperparameters
+  int restart_n;       ///< n at the last fit with random restarts
+  int theta_n;         ///< n at the last optimisation of the hyperparameters
+  int transfer_theta;  ///< 1: the transfer model's hyperparameters follow the GP's
 } BoState;
 void bo_get_state(Bo *b, BoState *st, double *theta);
 int bo_set_state(Bo *b, const BoState *st, const double *theta);

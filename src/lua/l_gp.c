@@ -217,16 +217,17 @@ static int l_bo_count(lua_State *L) {
   return 1;
 }
 
-/// bo:state() -> rng hex, sobol index, restart n, theta (exact hex floats), theta n
+/// bo:state() -> rng hex, sobol index, restart n, theta (exact hex floats; then the transfer
+/// model's, once fitted), theta n
 static int l_bo_state(lua_State *L) {
   LBo *lb = check_bo(L);
   BoState st;
-  double theta[lb->dim + 2];
+  double theta[2 * (lb->dim + 2)];
   bo_get_state(lb->b, &st, theta);
   l_push_rng_state(L, st.rng);
   lua_pushinteger(L, (lua_Integer)st.sobol_index);
   lua_pushinteger(L, st.restart_n);
-  l_push_doubles(L, theta, lb->dim + 2);
+  l_push_doubles(L, theta, (st.transfer_theta ? 2 : 1) * (lb->dim + 2));
   lua_pushinteger(L, st.theta_n);
   return 5;
 }
@@ -241,7 +242,10 @@ static int l_bo_restore(lua_State *L) {
   st.theta_n = (int)luaL_optinteger(L, 6, 0);
   int n;
   double *theta = l_check_doubles(L, 5, &n);
-  if (n != lb->dim + 2) return luaL_error(L, "gp:restore: %d hyperparameters, expected %d", n, lb->dim + 2);
+  int k = lb->dim + 2;
+  if (n != k && n != 2 * k)
+    return luaL_error(L, "gp:restore: %d hyperparameters, expected %d or %d", n, k, 2 * k);
+  st.transfer_theta = n == 2 * k;
   if (bo_set_state(lb->b, &st, theta) != HPO_OK) return luaL_error(L, "gp:restore: bad state");
   return 0;
 }
