@@ -238,17 +238,20 @@ function Cma:warm_probe(study)
   end
   local ms, mp = median(sv[src] or {}), median(pv)
   local trusted = not ms or not mp or ms < mp
-  local points = {}
-  for _, p in ipairs(self.pending_warm) do
-    if trusted and (p.source == src or not src) then
-      points[#points + 1] = p
-    end
+  local function used(path)  -- no seed trial done: every source
+    return trusted and (not src or path == src)
   end
   study.warm_weights = {}
   for _, s in ipairs(study.warm_start or {}) do
-    study.warm_weights[s.path] = trusted and (s.path == src or not src) and 1 or 0
+    study.warm_weights[s.path] = used(s.path) and 1 or 0
   end
   if trusted then
+    local points = {}
+    for _, p in ipairs(self.pending_warm) do
+      if used(p.source) then
+        points[#points + 1] = p
+      end
+    end
     self:warm_from(study, #points >= 2 and points or self.pending_warm)
   end
   self.pending_warm = nil

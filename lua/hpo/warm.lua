@@ -142,13 +142,13 @@ function M.best_distinct(points, k)
     more = false
     for _, src in ipairs(order) do
       local list, i = lists[src], at[src] or 1
-      while list[i] and seen[util.json_encode(list[i].params)] do
+      while list[i] and #out < k do  -- this source's next configuration not taken yet
+        local p, key = list[i], util.json_encode(list[i].params)
         i = i + 1
-      end
-      if list[i] and #out < k then
-        seen[util.json_encode(list[i].params)] = true
-        out[#out + 1] = list[i].params
-        i = i + 1
+        if not seen[key] then
+          seen[key], out[#out + 1] = true, p.params
+          break
+        end
       end
       at[src], more = i, more or list[i] ~= nil
     end

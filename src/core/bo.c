@@ -414,7 +414,11 @@ static int transfer_fit(Bo *b, int npending) {
   double *m = malloc(sizeof(double) * 4 * (size_t)nt), *r = m + nt, *tmp = r + nt;
   if (!m) return HPO_ENOMEM;
   double W = src_mean(b, b->X, nt, m, NULL, tmp);
-  int st = W < 0 ? HPO_EINVAL : HPO_OK;
+  if (W < 0) {
+    free(m);
+    return HPO_EINVAL;
+  }
+  int st = HPO_OK;
   double mm = 0, mw = 0, smm = 0, smw = 0;
   for (int i = 0; i < n; i++) mm += m[i] / n, mw += b->w[i] / n;
   for (int i = 0; i < n; i++) {
@@ -424,7 +428,7 @@ static int transfer_fit(Bo *b, int npending) {
   b->ra = W > 0 && smm > 0 ? fmax(0, smw / smm) : 0;
   b->rc = mw - b->ra * mm;
   for (int i = 0; i < nt; i++) r[i] = b->w[i] - b->ra * m[i] - b->rc;
-  b->transfer = st == HPO_OK && b->ra > 0;
+  b->transfer = b->ra > 0;
   if (b->transfer) {
     int optimise = !b->rvalid || b->theta_n == b->n;
     if (optimise)

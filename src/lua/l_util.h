@@ -10,7 +10,9 @@
 /// Register a class: a metatable named `name` with methods (and __index to itself).
 void l_newclass(lua_State *L, const char *name, const luaL_Reg *methods);
 /// Read the array at idx into a freshly allocated double[*n]; raises on non-numbers.
-/// The buffer lives in a userdata left on the stack top (so it is freed on error).
+/// The buffer lives in a userdata left on the stack top (so it is freed on error): a binding
+/// with optional arguments calls lua_settop(L, nargs) first, so an absent one reads nil
+/// rather than such a buffer.
 double *l_checkvector(lua_State *L, int idx, int *n);
 /// A list of points at idx (nil or empty: none) as one row-major block in a userdata left on
 /// the stack top; *dim is their number of coordinates (0: taken from the first point).
