@@ -31,6 +31,8 @@ describe('kill -9 of hpolua with 4 trials running', function()
         local running, done = running_count(db)
         return running == 4 and done >= 4 + round % 3
       end, 60), 'never had 4 running trials')
+      -- Frozen first, so no trial can be recorded between the snapshot and the kill.
+      os.execute('kill -STOP ' .. pid)
       local before = h.trials(db)
       os.execute('kill -9 ' .. pid)
       h.wait_exit(dir, 10)
