@@ -37,8 +37,9 @@ void gp_theta_default(Gp *gp);
 
 /// Set the data (n x dim row-major X, n outputs; non-finite outputs are clipped to the
 /// finite range) and, when `optimise`, fit theta: from the current theta, then from the
-/// defaults and `restarts` random points drawn with rng (may be NULL when restarts = 0);
-/// the best posterior wins. Then factorise for predictions. Returns a status.
+/// defaults and `restarts` random points drawn with rng (may be NULL when restarts = 0),
+/// then (with restarts, or n <= 40) from the best so far with the noise at its floor; the
+/// best posterior wins. Then factorise for predictions. Returns a status.
 int gp_fit(Gp *gp, const double *X, const double *y, int n, int optimise, int restarts, Rng *rng);
 /// Number of points in the model.
 int gp_count(const Gp *gp);

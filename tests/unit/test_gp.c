@@ -137,6 +137,27 @@ static void test_fit(void) {
   gp_free(gp);
 }
 
+// A warm-started fit from a noisy, long-lengthscale theta still finds the noise-free mode
+// of deterministic data with a short feature (the fit's extra start at the noise floor).
+static void test_noise_free_mode(void) {
+  GpOptions o = gp_defaults();
+  Gp *gp;
+  CHECK_INT(gp_new(&gp, 1, NULL, &o), HPO_OK);
+  double X[14], y[14];
+  for (int i = 0; i < 14; i++) {
+    X[i] = (i + 0.5) / 14;
+    y[i] = 3 * X[i] + 0.4 * sin(20 * X[i]);
+  }
+  double *th = gp_theta(gp);
+  th[0] = log(0.5), th[1] = 0, th[2] = log(0.3);
+  CHECK_INT(gp_fit(gp, X, y, 14, 1, 0, NULL), HPO_OK);
+  CHECK(1e-6 + exp(gp_theta(gp)[2]) < 1e-4);
+  double m, v, xs = X[6];
+  CHECK_INT(gp_predict(gp, &xs, 1, &m, &v), HPO_OK);
+  CHECK_NEAR(m, y[6], 1e-3);  // it interpolates
+  gp_free(gp);
+}
+
 static void test_logei(void) {
   // Against the direct formula where it is accurate.
   for (double z = -5; z <= 5; z += 0.25) {
@@ -351,6 +372,7 @@ int main(void) {
   test_gradient(GP_MATERN52, 1);
   test_two_points();
   test_fit();
+  test_noise_free_mode();
   test_logei();
   test_bo_branin();
   test_bo_pending();
