@@ -91,13 +91,17 @@ describe('warm_start', function()
       end }):optimize({ quiet = true, storage = far })
     local study = task(hpo.cmaes({ seed = 1 }), 11, { warm_start = { far, near } })
     study:optimize({ quiet = true })       -- 5 seeds, 5 probes, then the prior
-    -- The prior's mean (in the unit cube) is that of near's best 10%, not of the pooled best.
+    -- The prior's mean (in the unit cube) is that of the 4 of near's best 10% nearest its
+    -- best, not that of the pooled best.
     local warm = require('hpo.warm')
     local points = warm.load(study.space, study.warm_start)
+    local function unit(p)
+      return (p.params.x + 5) / 15, p.params.y / 15
+    end
     local function mean_x(list)
       local sum, n = 0, 0
       for _, p in ipairs(list) do
-        sum, n = sum + (p.params.x + 5) / 15, n + 1
+        sum, n = sum + unit(p), n + 1
       end
       return sum / n
     end
@@ -107,9 +111,32 @@ describe('warm_start', function()
         own[#own + 1] = p
       end
     end
+    local top = warm.top(own, 0.1, math.huge)
+    assert.is_true(#top > 4)
+    local bx, by = unit(top[1])
+    local function d2(p)
+      local x, y = unit(p)
+      return (x - bx) ^ 2 + (y - by) ^ 2
+    end
+    table.sort(top, function(a, b)
+      return d2(a) < d2(b)
+    end)
     local k = study.sampler.numeric[1] == study.space.index.x and 1 or 2
     local x = study.sampler.engine:info().mean[k]
-    assert.near(mean_x(warm.top(own, 0.1, math.huge)), x, 1e-9)
+    assert.near(mean_x({ top[1], top[2], top[3], top[4] }), x, 1e-9)
+    assert.is_true(math.abs(mean_x(warm.top(own, 0.1, math.huge)) - x) > 1e-6)
+    -- sigma0 = det(Sigma)^(1/4), Sigma = 0.03^2 I + the 4 points' covariance.
+    local mx, my, sxx, syy, sxy = 0, 0, 0, 0, 0
+    for i = 1, 4 do
+      local u, v = unit(top[i])
+      mx, my = mx + u / 4, my + v / 4
+    end
+    for i = 1, 4 do
+      local u, v = unit(top[i])
+      sxx, syy, sxy = sxx + (u - mx) ^ 2 / 4, syy + (v - my) ^ 2 / 4, sxy + (u - mx) * (v - my) / 4
+    end
+    local det = (sxx + 0.03 ^ 2) * (syy + 0.03 ^ 2) - sxy ^ 2
+    assert.near(det ^ 0.25, study.sampler.engine:info().sigma, 1e-9)
     local pooled = {}
     for i = 1, math.ceil(0.1 * #points) do
       pooled[i] = points[i]
