@@ -396,6 +396,26 @@ function Space:from_unit(u)
   return self:decode(self.core:from_unit(u))
 end
 
+--- Complete a partial parameter table: each active parameter it lacks takes its value at the
+--- unit-cube point u (as from_unit would give it), and a parameter left inactive is removed.
+function Space:complete(params, u)
+  local drawn = self.core:decode(self.core:from_unit(u))
+  local function value_of(name)
+    local v = params[name]
+    if v == nil then
+      v = to_value(self.params[name], drawn[self.index[name]])
+    end
+    return v
+  end
+  local active, out = active_set(self, value_of), {}
+  for _, name in ipairs(self.names) do
+    if active[name] then
+      out[name] = value_of(name)
+    end
+  end
+  return out
+end
+
 --- Check a parameter table against the space (for enqueued or stored params) and return a
 --- normalised copy (ints as integers). Returns nil, message when it does not fit.
 function Space:check_params(params)

@@ -4,9 +4,13 @@
 ---
 --- Mapping rules: a parameter is taken from a source trial when the source has a parameter
 --- of that name and kind; a numeric value outside the new range is clipped into it, a
---- categorical or discrete value the new parameter does not have drops the trial, as does a
---- missing active parameter. Values are standardised per source study ((v - mean) / sd,
---- sign-flipped for a maximised source) so lower is better across sources.
+--- categorical or discrete value the new parameter does not have drops the trial. An active
+--- parameter the trial lacks (absent from the source, of another kind there, or inactive
+--- there) is drawn uniformly at random, as a startup trial's would be: a study that adds a
+--- parameter still learns from the ones it shares, and the draws carry no information of
+--- their own into the priors (a model sees no trend along that parameter). A trial with no
+--- parameter in common is dropped. Values are standardised per source study ((v - mean) /
+--- sd, sign-flipped for a maximised source) so lower is better across sources.
 local core = require('hpo.core')
 local util = require('hpo._util')
 
@@ -28,15 +32,13 @@ function M.sources(list, where)
   return out
 end
 
--- Map one source trial's params into the space; nil, why when it cannot be.
-local function map(space, stored_space, params)
-  local out = {}
+-- Map one source trial's params into the space: nil, why when it cannot be; else the params
+-- and, by name, why a parameter was drawn at random instead (rng: uniform draws).
+local function map(space, stored_space, params, rng)
+  local out, shared = {}, 0
   for _, name in ipairs(space.names) do
     local p, v, d = space.params[name], params[name], stored_space[name]
-    if v ~= nil then
-      if not d or d.kind ~= p.kind then
-        return nil, ("parameter '%s' is a %s there"):format(name, d and d.kind or 'missing')
-      end
+    if v ~= nil and d and d.kind == p.kind then
       if p.values then
         local found
         for _, w in ipairs(p.values) do
@@ -57,14 +59,37 @@ local function map(space, stored_space, params)
           v = p.lo + math.floor((v - p.lo) / p.step + 0.5) * p.step
         end
       end
-      out[name] = v
+      out[name], shared = v, shared + 1
     end
   end
-  local checked, err = space:check_params(out)
+  if shared == 0 then
+    return nil, 'no parameter in common with this space'
+  end
+  local full = space:complete(out, rng:uniform(space:dim()))
+  local drawn = {}
+  for name in pairs(full) do
+    if out[name] == nil then
+      local d = stored_space[name]
+      drawn[name] = not d and 'not there' or d.kind ~= space.params[name].kind
+        and ('%s %s there'):format(d.kind:match('^[aeiou]') and 'an' or 'a', d.kind)
+        or 'inactive there'
+    end
+  end
+  local checked, err = space:check_params(full)
   if not checked then
     return nil, err
   end
-  return checked
+  return checked, drawn
+end
+
+-- A source given as a study file: its default storage, <name>.db beside it.
+local function storage_of(src)
+  local file = src.file or src.path
+  if file:match('%.lua$') then
+    return file:gsub('%.lua$', '.db'), ('%s is a study file: reading its default storage %s')
+      :format(src.path, src.path:gsub('%.lua$', '.db'))
+  end
+  return file
 end
 
 --- Load the sources' trials: a list of { params, z, source, weight } (z: standardised value,
@@ -72,20 +97,30 @@ end
 function M.load(space, sources)
   local points, notes = {}, {}
   for _, src in ipairs(sources) do
-    local store, err = core.open_store(src.file or src.path, true)
+    local file, note = storage_of(src)
+    notes[#notes + 1] = note
+    local store, err = core.open_store(file, true)
     if not store then
       notes[#notes + 1] = ('%s: %s'):format(src.path, err)
     else
+      local names, found = {}, false
       for _, s in ipairs(assert(store:studies())) do
+        names[#names + 1] = s.name
         if not src.study or s.name == src.study then
+          found = true
           local stored_space = util.json_decode(s.space) or {}
-          local rows, values, dropped, why = {}, {}, 0, nil
+          local rows, values, dropped, why, drawn = {}, {}, 0, nil, {}
+          local rng = core.rng(#points + 1)  -- draws that repeat when the study resumes
           for _, t in ipairs(assert(store:trials(s.id))) do
             if t.state == 'COMPLETE' and t.value then
-              local params, w = map(space, stored_space, util.json_decode(t.params) or {})
+              local params, w = map(space, stored_space, util.json_decode(t.params) or {}, rng)
               if params then
                 rows[#rows + 1] = { params = params, value = t.value }
                 values[#values + 1] = t.value
+                for name, reason in pairs(w) do
+                  local key = ("'%s' (%s)"):format(name, reason)
+                  drawn[key] = (drawn[key] or 0) + 1
+                end
               else
                 dropped, why = dropped + 1, w
               end
@@ -94,6 +129,15 @@ function M.load(space, sources)
           if dropped > 0 then
             notes[#notes + 1] = ('%s (%s): %d trials not used: %s'):format(src.path, s.name,
               dropped, why)
+          end
+          local keys = {}
+          for key in pairs(drawn) do
+            keys[#keys + 1] = key
+          end
+          table.sort(keys)
+          for _, key in ipairs(keys) do
+            notes[#notes + 1] = ('%s (%s): parameter %s drawn at random in %d trials')
+              :format(src.path, s.name, key, drawn[key])
           end
           local mean, var = 0, 0
           for _, v in ipairs(values) do
@@ -109,6 +153,10 @@ function M.load(space, sources)
               source = src.path, weight = src.weight }
           end
         end
+      end
+      if not found then
+        notes[#notes + 1] = ("%s: no study named '%s' (it holds %s)"):format(src.path,
+          src.study, #names > 0 and "'" .. table.concat(names, "', '") .. "'" or 'none')
       end
       store:close()
     end

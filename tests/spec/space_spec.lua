@@ -107,6 +107,22 @@ describe('hpo.space', function()
       assert.is_nil(p.dampening)
     end)
 
+    it('completes a partial parameter table under its conditions', function()
+      local s = space.new({
+        optimizer = hpo.choice({ 'adam', 'sgd' }),
+        momentum = hpo.uniform(0.5, 0.99):when('optimizer', 'sgd'),
+        nesterov = hpo.choice({ true, false }):when('optimizer', { 'sgd' }),
+        dampening = hpo.uniform(0, 1):when('nesterov', false),
+      })
+      -- names sorted: dampening, momentum, nesterov, optimizer. The given values stay, the
+      -- missing active ones come from u, and a given one left inactive goes.
+      assert.are.same({ optimizer = 'sgd', momentum = 0.6, nesterov = false, dampening = 0.25 },
+        s:complete({ optimizer = 'sgd', momentum = 0.6 }, { 0.25, 0.9, 0.9, 0 }))
+      assert.are.same({ optimizer = 'adam' }, s:complete({ momentum = 0.6 }, { 0, 0, 0, 0 }))
+      assert.are.same({ optimizer = 'sgd', momentum = 0.745, nesterov = true },
+        s:complete({ dampening = 0.5 }, { 0.5, 0.5, 0, 1 }))
+    end)
+
     it('lists its conditions in encoded terms, parents first', function()
       local s = space.new({
         optimizer = hpo.choice({ 'adam', 'sgd', 'rmsprop' }),

@@ -69,6 +69,59 @@ describe('warm_start', function()
     cleanup(src)
   end)
 
+  it('draws a parameter the source lacks at random, and says so', function()
+    -- The source has no 'act' and an int 'y': both are drawn, x still comes from the source.
+    local src = tmpdb()
+    hpo.study({ name = 'older', space = { x = hpo.uniform(-5, 10), y = hpo.int(0, 15) },
+      objective = function(p)
+        return (p.x - 3) ^ 2 + p.y
+      end, trials = 40, sampler = hpo.random({ seed = 3 }) }):optimize({ quiet = true,
+      storage = src })
+    local study = task(hpo.random({ seed = 1 }), 1, { warm_start = { src } })
+    local warm = require('hpo.warm')
+    local points, notes = warm.load(study.space, study.warm_start)
+    assert.are.equal(40, #points)
+    local acts, ys, xs = {}, {}, {}
+    for _, p in ipairs(points) do
+      acts[p.params.act] = (acts[p.params.act] or 0) + 1
+      ys[p.params.y] = true
+      xs[#xs + 1] = p.params.x
+    end
+    assert.is_true(acts.a > 5 and acts.b > 5, 'both values drawn')
+    assert.is_true(#xs == 40 and math.abs(points[1].params.x - 3) < 2, 'x from the source')
+    local n = 0
+    for y in pairs(ys) do
+      n = n + 1
+      assert.is_true(y >= 0 and y <= 15 and math.type(y) == 'float')
+    end
+    assert.is_true(n == 40, 'y drawn per trial')
+    assert.are.same({ src .. " (older): parameter 'act' (not there) drawn at random in 40 trials",
+      src .. " (older): parameter 'y' (an int there) drawn at random in 40 trials" }, notes)
+    -- The same draws on every load (a resumed study rebuilds its priors from them).
+    assert.are.same(points, (warm.load(study.space, study.warm_start)))
+    cleanup(src)
+  end)
+
+  it("names a study the source does not hold, and reads a study file's storage", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute('mkdir -p ' .. dir))
+    spec_study({ name = 'older', space = { x = hpo.uniform(-5, 10), y = hpo.uniform(0, 15),
+      act = hpo.choice({ 'a', 'b' }) }, objective = function(p)
+      return p.x
+    end, trials = 10, sampler = hpo.random({ seed = 3 }) }):optimize({ quiet = true,
+      storage = dir .. '/older.db' })
+    local warm = require('hpo.warm')
+    local study = task(hpo.random({ seed = 1 }), 1, { warm_start = {
+      { dir .. '/older.db', study = 'nope' }, dir .. '/older.lua' } })
+    local points, notes = warm.load(study.space, study.warm_start)
+    assert.are.equal(10, #points)
+    assert.are.same({ dir .. "/older.db: no study named 'nope' (it holds 'older')",
+      dir .. '/older.lua is a study file: reading its default storage ' .. dir .. '/older.db' },
+      notes)
+    assert(os.execute('rm -rf ' .. dir))
+  end)
+
   it('warm-starts CMA-ES from the sources (WS-CMA-ES)', function()
     local src = source(200)
     local cold, warm = 0, 0
