@@ -315,8 +315,8 @@ local function cmd_show(args)
   local warm = state and state:match('|W|(.*)$')
   warm = warm and util.json_decode(warm)
   if type(warm) == 'table' then
-    for _, src in ipairs(util.sorted_keys(warm)) do
-      out:write(('warm start: source %s weighs %.2f\n'):format(src, warm[src]))
+    for _, src in ipairs(require('hpo.warm').ranked(warm)) do
+      out:write(('warm start: source %s weighs %.2f\n'):format(src.path, src.weight))
     end
   end
   out:write(('\n%6s  %-8s  %-14s  %8s  %s\n'):format('trial', 'state', 'value', 'seconds',

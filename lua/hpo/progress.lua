@@ -161,12 +161,14 @@ function View:finish(r)
     parts[#parts + 1] = ('%d interrupted'):format(c.interrupted)
   end
   self:print('trials: %s', #parts > 0 and table.concat(parts, ', ') or 'none')
+  local weights = {}
   for _, src in ipairs(self.study.warm_start or {}) do
     local w = (self.study.warm_weights or {})[src.path]
-    if w then
-      self:print('warm start: source %s weighs %.2f (how well it ranks this study\'s trials)',
-        src.path, w * src.weight)
-    end
+    weights[src.path] = w and w * src.weight
+  end
+  for _, src in ipairs(require('hpo.warm').ranked(weights)) do
+    self:print('warm start: source %s weighs %.2f (how well it ranks this study\'s trials)',
+      src.path, src.weight)
   end
   if r.pareto then
     local nums = {}

@@ -167,6 +167,22 @@ function M.load(space, sources)
   return points, notes
 end
 
+--- Sources by weight, heaviest first (then by path): how `hpolua show` and the summary
+--- rank them. weights: path -> weight.
+function M.ranked(weights)
+  local list = {}
+  for path, w in pairs(weights) do
+    list[#list + 1] = { path = path, weight = w }
+  end
+  table.sort(list, function(a, b)
+    if a.weight ~= b.weight then
+      return a.weight > b.weight
+    end
+    return a.path < b.path
+  end)
+  return list
+end
+
 --- The seed trials: k distinct configurations, taken from the sources in turn (each one's
 --- best, then each one's second best, ...; sources in the order of their best point; a
 --- source of weight 0 gives none). Pooling the standardised values instead let one source

@@ -51,6 +51,12 @@ describe('warm_start', function()
     assert.are.equal(5, #warm.best_distinct(points, 6))  -- a's second x = 1 is no new one
   end)
 
+  it('ranks sources by weight for hpolua show', function()
+    assert.are.same({ { path = 'b', weight = 0.5 }, { path = 'a', weight = 0.2 },
+      { path = 'c', weight = 0.2 }, { path = 'd', weight = 0 } },
+      require('hpo.warm').ranked({ c = 0.2, a = 0.2, d = 0, b = 0.5 }))
+  end)
+
   it('maps parameters by name, clips ranges and explains what it drops', function()
     local src = tmpdb()
     hpo.study({ name = 'other', space = { x = hpo.uniform(-50, 50), y = hpo.uniform(0, 15),
