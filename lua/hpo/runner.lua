@@ -906,6 +906,10 @@ function M.run(study, opts)
       src.file = (dir and src.path:sub(1, 1) ~= '/') and dir .. '/' .. src.path or src.path
     end
     study.warm_points, study.warm_notes = warm.load(study.space, study.warm_start)
+    if study.objectives then  -- no sampler of several objectives takes a prior
+      table.insert(study.warm_notes, ('this study has %d objectives: the sources give the '
+        .. 'seed trials only (their best by their own value)'):format(#study.objectives))
+    end
     study.warm_seeds = warm.best_distinct(study.warm_points, study.seed_trials)
   end
   local path = storage_path(study, opts)

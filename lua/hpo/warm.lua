@@ -147,7 +147,14 @@ function M.load(space, sources)
             var = var + (v - mean) ^ 2 / #values
           end
           local sd = math.sqrt(var) > 0 and math.sqrt(var) or 1
-          local sign = s.direction == 'maximize' and -1 or 1
+          -- A study of several objectives stores its first as the value (and its directions
+          -- joined by commas): its trials are ranked by that one.
+          local first, more = s.direction:match('^([^,]*)(.*)$')
+          if more ~= '' and #rows > 0 then
+            notes[#notes + 1] = ('%s (%s): %d objectives; its trials are ranked by the first')
+              :format(src.path, s.name, select(2, s.direction:gsub(',', '')) + 1)
+          end
+          local sign = first == 'maximize' and -1 or 1
           for _, r in ipairs(rows) do
             points[#points + 1] = { params = r.params, z = sign * (r.value - mean) / sd,
               source = src.path, weight = src.weight }

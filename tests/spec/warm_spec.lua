@@ -128,6 +128,33 @@ describe('warm_start', function()
     assert(os.execute('rm -rf ' .. dir))
   end)
 
+  it("ranks a source of several objectives by its first, in that one's direction", function()
+    local src = tmpdb()
+    hpo.study({ name = 'mo', space = { x = hpo.uniform(-5, 10), y = hpo.uniform(0, 15),
+      act = hpo.choice({ 'a', 'b' }) }, directions = { 'maximize', 'minimize' },
+      objective = function(p)
+        return { p.x, p.y }
+      end, trials = 30, sampler = hpo.random({ seed = 5 }) }):optimize({ quiet = true,
+      storage = src })
+    local study = task(hpo.random({ seed = 1 }), 1, { warm_start = { src } })
+    local points, notes = require('hpo.warm').load(study.space, study.warm_start)
+    assert.are.equal(30, #points)
+    for i = 2, #points do  -- best first: the largest x
+      assert.is_true(points[i - 1].params.x >= points[i].params.x)
+    end
+    assert.are.same({ src .. ' (mo): 2 objectives; its trials are ranked by the first' }, notes)
+    -- A study of several objectives runs the seeds, and says that is all it takes.
+    local mo = spec_study({ name = 'mo2', space = { x = hpo.uniform(-5, 10),
+      y = hpo.uniform(0, 15), act = hpo.choice({ 'a', 'b' }) }, directions = { 'minimize',
+      'minimize' }, objective = function(p)
+        return { -p.x, p.y }
+      end, trials = 3, warm_start = { src }, seed_trials = 3 })
+    local r = mo:optimize({ quiet = true })
+    assert.are.equal(points[1].params.x, r.trials[1].params.x)
+    assert.matches('2 objectives: the sources give the seed trials only', mo.warm_notes[2])
+    cleanup(src)
+  end)
+
   it('warm-starts CMA-ES from the sources (WS-CMA-ES)', function()
     local src = source(200)
     local cold, warm = 0, 0
