@@ -82,6 +82,40 @@ local function map(space, stored_space, params, rng)
   return checked, drawn
 end
 
+-- z-scores of a source's values (sign -1: maximised; lower is better), from its finite
+-- values; an infinite one takes the finite extreme on its side (a diverged run ranks with
+-- the worst instead of making every z NaN). nil when none is finite.
+local function standardise(rows, sign)
+  local finite, n, mean, var = {}, 0, 0, 0
+  for i, r in ipairs(rows) do
+    finite[i] = math.abs(r.value) < math.huge
+    if finite[i] then
+      n, mean = n + 1, mean + r.value
+    end
+  end
+  if n == 0 then
+    return nil
+  end
+  mean = mean / n
+  for i, r in ipairs(rows) do
+    var = var + (finite[i] and (r.value - mean) ^ 2 / n or 0)
+  end
+  local sd = var > 0 and math.sqrt(var) or 1
+  local z, lo, hi = {}, math.huge, -math.huge
+  for i, r in ipairs(rows) do
+    if finite[i] then
+      z[i] = sign * (r.value - mean) / sd
+      lo, hi = math.min(lo, z[i]), math.max(hi, z[i])
+    end
+  end
+  for i, r in ipairs(rows) do
+    if not finite[i] then
+      z[i] = sign * r.value > 0 and hi or lo
+    end
+  end
+  return z
+end
+
 -- A source given as a study file: its default storage, <name>.db beside it.
 local function storage_of(src)
   local file = src.file or src.path
@@ -109,14 +143,13 @@ function M.load(space, sources)
         if not src.study or s.name == src.study then
           found = true
           local stored_space = util.json_decode(s.space) or {}
-          local rows, values, dropped, why, drawn = {}, {}, 0, nil, {}
+          local rows, dropped, why, drawn = {}, 0, nil, {}
           local rng = core.rng(#points + 1)  -- draws that repeat when the study resumes
           for _, t in ipairs(assert(store:trials(s.id))) do
             if t.state == 'COMPLETE' and t.value then
               local params, w = map(space, stored_space, util.json_decode(t.params) or {}, rng)
               if params then
                 rows[#rows + 1] = { params = params, value = t.value }
-                values[#values + 1] = t.value
                 for name, reason in pairs(w) do
                   local key = ("'%s' (%s)"):format(name, reason)
                   drawn[key] = (drawn[key] or 0) + 1
@@ -139,14 +172,6 @@ function M.load(space, sources)
             notes[#notes + 1] = ('%s (%s): parameter %s drawn at random in %d trials')
               :format(src.path, s.name, key, drawn[key])
           end
-          local mean, var = 0, 0
-          for _, v in ipairs(values) do
-            mean = mean + v / #values
-          end
-          for _, v in ipairs(values) do
-            var = var + (v - mean) ^ 2 / #values
-          end
-          local sd = math.sqrt(var) > 0 and math.sqrt(var) or 1
           -- A study of several objectives stores its first as the value (and its directions
           -- joined by commas): its trials are ranked by that one.
           local first, more = s.direction:match('^([^,]*)(.*)$')
@@ -154,10 +179,13 @@ function M.load(space, sources)
             notes[#notes + 1] = ('%s (%s): %d objectives; its trials are ranked by the first')
               :format(src.path, s.name, select(2, s.direction:gsub(',', '')) + 1)
           end
-          local sign = first == 'maximize' and -1 or 1
-          for _, r in ipairs(rows) do
-            points[#points + 1] = { params = r.params, z = sign * (r.value - mean) / sd,
-              source = src.path, weight = src.weight }
+          local z = standardise(rows, first == 'maximize' and -1 or 1)
+          if not z and #rows > 0 then
+            notes[#notes + 1] = ('%s (%s): no trial has a finite value'):format(src.path, s.name)
+          end
+          for i, r in ipairs(z and rows or {}) do
+            points[#points + 1] = { params = r.params, z = z[i], source = src.path,
+              weight = src.weight }
           end
         end
       end

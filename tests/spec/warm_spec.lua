@@ -155,6 +155,34 @@ describe('warm_start', function()
     cleanup(src)
   end)
 
+  it('ranks a diverged trial (an infinite value) with the worst, not as NaN', function()
+    local src, dead = tmpdb(), tmpdb()
+    for _, c in ipairs({ { src, 7 }, { dead, -6 } }) do
+      spec_study({ name = 'branin', space = { x = hpo.uniform(-5, 10), y = hpo.uniform(0, 15),
+        act = hpo.choice({ 'a', 'b' }) }, objective = function(p)
+          return p.x > c[2] and math.huge or p.x
+        end, trials = 30, sampler = hpo.random({ seed = 6 }) }):optimize({ quiet = true,
+        storage = c[1] })
+    end
+    local study = task(hpo.random({ seed = 1 }), 1, { warm_start = { src, dead } })
+    local points, notes = require('hpo.warm').load(study.space, study.warm_start)
+    local worst, n = -math.huge, 0
+    for i, p in ipairs(points) do
+      assert.is_true(p.z == p.z and math.abs(p.z) < math.huge)
+      assert.is_true(i == 1 or points[i - 1].z <= p.z)
+      if p.params.x <= 7 then
+        worst = math.max(worst, p.z)
+      else
+        n = n + 1
+        assert.are.equal(points[#points].z, p.z)  -- level with the worst finite one
+      end
+    end
+    assert.is_true(n > 0 and worst == points[#points].z)
+    assert.are.same({ dead .. ' (branin): no trial has a finite value' }, notes)
+    cleanup(src)
+    cleanup(dead)
+  end)
+
   it('warm-starts CMA-ES from the sources (WS-CMA-ES)', function()
     local src = source(200)
     local cold, warm = 0, 0
