@@ -134,6 +134,17 @@ function M.json_decode(s)
 end
 
 --- Keys of a table, sorted (strings before numbers are not mixed in hpo tables).
+--- Sort a list of records in place, largest `by` first, ties by `name` (ascending).
+function M.sort_desc(list, by, name)
+  table.sort(list, function(a, b)
+    if a[by] ~= b[by] then
+      return a[by] > b[by]
+    end
+    return a[name] < b[name]
+  end)
+  return list
+end
+
 function M.sorted_keys(t)
   local keys = {}
   for k in pairs(t) do

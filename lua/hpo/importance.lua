@@ -3,6 +3,7 @@
 --- As Optuna does, only parameters active in every complete trial are assessed (a
 --- conditional parameter is named in the notes instead).
 local core = require('hpo.core')
+local util = require('hpo._util')
 
 local M = {}
 
@@ -53,13 +54,7 @@ function M.compute(space, trials, opts)
   for j, name in ipairs(names) do
     out[j] = { name = name, importance = imp[j] }
   end
-  table.sort(out, function(a, b)
-    if a.importance ~= b.importance then
-      return a.importance > b.importance
-    end
-    return a.name < b.name
-  end)
-  return out, notes, #rows
+  return util.sort_desc(out, 'importance', 'name'), notes, #rows
 end
 
 return M

@@ -209,13 +209,7 @@ function M.ranked(weights)
   for path, w in pairs(weights) do
     list[#list + 1] = { path = path, weight = w }
   end
-  table.sort(list, function(a, b)
-    if a.weight ~= b.weight then
-      return a.weight > b.weight
-    end
-    return a.path < b.path
-  end)
-  return list
+  return util.sort_desc(list, 'weight', 'path')
 end
 
 --- The seed trials: k distinct configurations, taken from the sources in turn (each one's
