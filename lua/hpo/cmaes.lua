@@ -206,10 +206,36 @@ function Cma:setup(study, state)
   end
 end
 
+local function median(t)
+  table.sort(t)
+  return #t > 0 and t[(#t + 1) // 2] or nil
+end
+
+--- The probe test of warm_probe: do seeds of median ms beat the median of n probes, their
+--- k-th smallest (k = (n + 1) // 2)? true or false as soon as the probes done (values pv)
+--- decide it, i.e. the ones to come cannot change it: k at or below ms, or n - k + 1 above
+--- (3 of 5 alike: two trials more for CMA-ES, the same decision); else nil.
+function M.probe_test(ms, pv, n)
+  local k, above, below = (n + 1) // 2, 0, 0
+  if not ms or #pv > n then
+    return nil
+  end
+  for _, v in ipairs(pv) do
+    above, below = above + (v > ms and 1 or 0), below + (v <= ms and 1 or 0)
+  end
+  if above >= n - k + 1 then
+    return true
+  elseif below >= k then
+    return false
+  end
+  return nil
+end
+
 -- The study's warm-start sources are trusted only if their best configurations (the seed
--- trials) beat uniform probes of this study: as many probes as seeds are asked first, then
--- WS-CMA-ES starts from the source whose seed did best if that source's seeds have a better
--- median than the probes, else CMA-ES starts cold. A misleading source (a negated objective,
+-- trials) beat uniform probes of this study: up to as many probes as seeds are asked first
+-- (fewer when probe_test decides early), then WS-CMA-ES starts from the source whose seed
+-- did best if that source's seeds have a better median than the probes, else CMA-ES
+-- starts cold. A misleading source (a negated objective,
 -- another task) then costs the probes, not the search: WS-CMA-ES commits to its prior
 -- before any trial, and ranking a handful of seed trials against each other (as TPE's
 -- weights do) is too noisy to judge. One source, not all: WS-CMA-ES fits one Gaussian to
@@ -228,10 +254,13 @@ function Cma:warm_probe(study)
     source[k] = source[k] or (seeds[k] and p.source)
   end
   local sv, pv = {}, {}  -- the seeds' values by source, the probes'
-  local best, src = math.huge, nil
+  local best, src, seeds_done = math.huge, nil, 0
   for _, t in ipairs(study.history or {}) do
+    local k = self:key(study.space, t.params)
+    local done = t.state ~= 'RUNNING' and t.state ~= 'WAITING'
+    seeds_done = seeds_done + (seeds[k] and done and 1 or 0)
     if t.state == 'COMPLETE' and t.value then
-      local k, v = self:key(study.space, t.params), self.sign * t.value
+      local v = self.sign * t.value
       if seeds[k] then
         local from = source[k] or ''
         sv[from] = sv[from] or {}
@@ -244,17 +273,18 @@ function Cma:warm_probe(study)
       end
     end
   end
-  if self.probed < n or (#pv < n and self.probed < 2 * n) then
+  local ms = median(sv[src] or {})
+  local decided  -- nil until every seed trial has finished
+  if seeds_done >= n then
+    decided = M.probe_test(ms, pv, n)
+  end
+  if decided == nil and (self.probed < n or (#pv < n and self.probed < 2 * n)) then
     self.probed = self.probed + 1  -- another probe (while earlier ones are still running)
     local x = self.rng:uniform(#self.numeric)
     return x
   end
-  local function median(t)
-    table.sort(t)
-    return #t > 0 and t[(#t + 1) // 2] or nil
-  end
-  local ms, mp = median(sv[src] or {}), median(pv)
-  local trusted = not ms or not mp or ms < mp
+  local mp = median(pv)
+  local trusted = not ms or not mp or decided == true or (decided == nil and ms < mp)
   local function used(path)  -- no seed trial done: every source
     return trusted and (not src or path == src)
   end

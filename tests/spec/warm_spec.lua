@@ -204,7 +204,18 @@ describe('warm_start', function()
         return (p.x - 9) ^ 2 + (p.y - 14) ^ 2
       end }):optimize({ quiet = true, storage = far })
     local study = task(hpo.cmaes({ seed = 1 }), 11, { warm_start = { far, near } })
-    study:optimize({ quiet = true })       -- 5 seeds, 5 probes, then the prior
+    study:optimize({ quiet = true })       -- 5 seeds, probes, then the prior
+    -- Three probes above near's seeds' median decide the test (the median of five would be
+    -- above it whatever the other two gave): the prior comes at trial 9, not 11.
+    assert.are.equal(3, study.sampler.probed)
+    local test = require('hpo.cmaes').probe_test
+    assert.is_true(test(1, { 2, 3, 4 }, 5))
+    assert.is_false(test(1, { 0, 1, 0.5 }, 5))  -- a probe equal to the seeds' median: below
+    assert.is_nil(test(1, { 2, 0, 4 }, 5))      -- two more to decide
+    assert.is_true(test(1, { 2, 0, 4, 5 }, 5))
+    assert.is_false(test(1, { 2, 0, 4, 0, 0 }, 5))
+    assert.is_nil(test(nil, { 2, 3, 4 }, 5))    -- no seed done: no test
+    assert.is_false(test(1, { 0 }, 1))
     -- The prior's mean (in the unit cube) is that of the 4 of near's best 10% nearest its
     -- best, not that of the pooled best.
     local warm = require('hpo.warm')
