@@ -54,8 +54,10 @@ int bo_set_condition(Bo *b, int j, int parent, const double *codes, int n);
 /// study's values by least squares (a non-negative scale and an offset), as the prior mean
 /// of a GP on the study's residuals (as Vizier stacks GPs): the study's own observations
 /// correct the sources where they disagree. A scale of 0 (sources that rank the study
-/// backwards) leaves the study's GP alone. The Sobol startup still runs (the study's first
-/// observations, seeds included, count towards it). Thompson sampling uses the study's GP.
+/// backwards) leaves the study's GP alone; otherwise EI and PI measure improvement from
+/// the model's best mean at the study's points (plug-in), not from the best value. The
+/// Sobol startup still runs (the study's first observations, seeds included, count towards
+/// it). Thompson sampling uses the study's GP.
 /// Returns a status.
 int bo_add_source(Bo *b, const double *X, const double *z, int n);
 /// Weights of the last ask into w (may be NULL): nsrc sources then the target (nsrc + 1
