@@ -392,7 +392,7 @@ static double src_mean(Bo *b, const double *Xs, int m, double *out, double *dm, 
     double w = b->srcw[s] / W, v, g[b->dim];
     if (w <= 0) continue;
     int st = dm ? gp_predict_grad(b->src[s], Xs, tmp, &v, g, NULL)
-                : gp_predict(b->src[s], Xs, m, tmp, tmp + m);
+                : gp_predict(b->src[s], Xs, m, tmp, NULL);
     if (st != HPO_OK) return -1;
     for (int j = 0; j < m; j++) out[j] += w * tmp[j];
     for (int j = 0; dm && j < b->dim; j++) dm[j] += w * g[j];
@@ -451,9 +451,9 @@ static int model_predict(Bo *b, const double *Xs, int m, double *mean, double *v
 // plug-in cost Branin at 100 trials (3.1e-6 -> 1.2e-5, p = 0.03) and Rosenbrock (5.5 ->
 // 6.5 at 100, p = 0.07; bench/gp_quality.lua).
 static int plugin_incumbent(Bo *b) {
-  double *mean = malloc(sizeof(double) * 2 * (size_t)b->n);
+  double *mean = malloc(sizeof(double) * (size_t)b->n);
   if (!mean) return HPO_ENOMEM;
-  int st = model_predict(b, b->X, b->n, mean, mean + b->n);
+  int st = model_predict(b, b->X, b->n, mean, NULL);
   if (st == HPO_OK) {
     b->f0 = -HUGE_VAL;
     for (int i = 0; i < b->n; i++) b->f0 = fmax(b->f0, mean[i]);
@@ -467,7 +467,7 @@ static int plugin_incumbent(Bo *b) {
 static int model_predict(Bo *b, const double *Xs, int m, double *mean, double *var) {
   if (!(Xs = canon_rows(b, Xs, m))) return HPO_ENOMEM;
   if (!b->transfer) return gp_predict(b->gp, Xs, m, mean, var);
-  double *t = malloc(sizeof(double) * 3 * (size_t)m);
+  double *t = malloc(sizeof(double) * 2 * (size_t)m);
   if (!t) return HPO_ENOMEM;
   int st = src_mean(b, Xs, m, t, NULL, t + m) < 0 ? HPO_EINVAL : HPO_OK;
   if (st == HPO_OK) st = gp_predict(b->rgp, Xs, m, mean, var);

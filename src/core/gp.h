@@ -43,7 +43,8 @@ void gp_theta_default(Gp *gp);
 int gp_fit(Gp *gp, const double *X, const double *y, int n, int optimise, int restarts, Rng *rng);
 /// Number of points in the model.
 int gp_count(const Gp *gp);
-/// Posterior mean and variance (of the latent function, without noise) at m points.
+/// Posterior mean and variance (of the latent function, without noise) at m points; var
+/// may be NULL (the mean alone costs O(n m) instead of O(n^2 m)).
 int gp_predict(Gp *gp, const double *Xs, int m, double *mean, double *var);
 /// Mean and variance at one point x, with their gradients over x (numeric coordinates only;
 /// categorical ones get 0), in the caller's units. dmu/dvar may be NULL.

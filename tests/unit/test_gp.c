@@ -121,6 +121,9 @@ static void test_fit(void) {
     CHECK_NEAR(m[i], 10 * sin(6 * xs[i]) + 3, 0.05);
     CHECK(v[i] >= 0 && v[i] < 0.01);
   }
+  double m2[5];  // the mean alone, as with the variance
+  CHECK_INT(gp_predict(gp, xs, 5, m2, NULL), HPO_OK);
+  for (int i = 0; i < 5; i++) CHECK_NEAR(m2[i], m[i], 1e-12);
   double md[2], vd[2];
   CHECK_INT(gp_predict(gp, X + 4, 2, md, vd), HPO_OK);
   CHECK_NEAR(md[0], y[4], 0.02);
