@@ -75,6 +75,19 @@ local function dirname(path)
   return path:match('^(.*)/[^/]*$') or '.'
 end
 
+-- A path spelled one way for comparison: './a/../b.db' and 'b.db' give the same key.
+local function same_file_key(path)
+  local parts = {}
+  for part in path:gmatch('[^/]+') do
+    if part == '..' and #parts > 0 and parts[#parts] ~= '..' then
+      parts[#parts] = nil
+    elseif part ~= '.' then
+      parts[#parts + 1] = part
+    end
+  end
+  return (path:sub(1, 1) == '/' and '/' or '') .. table.concat(parts, '/')
+end
+
 local function exists(path)
   local f = io.open(path, 'rb')
   if f then
@@ -900,10 +913,13 @@ function M.run(study, opts)
   end
   if study.warm_start then
     local warm = require('hpo.warm')
-    -- Source paths are relative to the study file, as `storage` is.
+    -- Source paths are relative to the study file, as `storage` is. The study's own storage
+    -- may hold other studies to learn from, but not this one: its trials are its data already.
     local dir = study.source and dirname(study.source)
+    local own = same_file_key(storage_path(study, opts))
     for _, src in ipairs(study.warm_start) do
       src.file = (dir and src.path:sub(1, 1) ~= '/') and dir .. '/' .. src.path or src.path
+      src.own = same_file_key(src.file) == own and study.name or nil
     end
     study.warm_points, study.warm_notes = warm.load(study.space, study.warm_start)
     if study.objectives then  -- no sampler of several objectives takes a prior

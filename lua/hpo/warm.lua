@@ -140,7 +140,11 @@ function M.load(space, sources)
       local names, found = {}, false
       for _, s in ipairs(assert(store:studies())) do
         names[#names + 1] = s.name
-        if not src.study or s.name == src.study then
+        if s.name == src.own and (not src.study or s.name == src.study) then
+          found = true
+          notes[#notes + 1] = ("%s (%s): this study's own storage; its trials are its data "
+            .. 'already'):format(src.path, s.name)
+        elseif not src.study or s.name == src.study then
           found = true
           local stored_space = util.json_decode(s.space) or {}
           local rows, dropped, why, drawn = {}, 0, nil, {}
@@ -189,7 +193,7 @@ function M.load(space, sources)
           end
         end
       end
-      if not found then
+      if not found and src.study then
         notes[#notes + 1] = ("%s: no study named '%s' (it holds %s)"):format(src.path,
           src.study, #names > 0 and "'" .. table.concat(names, "', '") .. "'" or 'none')
       end

@@ -155,6 +155,24 @@ describe('warm_start', function()
     cleanup(src)
   end)
 
+  it("does not learn from the study's own trials in its own storage", function()
+    local path = tmpdb()
+    local dir, file = path:match('^(.*)/([^/]*)$')
+    local other = task(hpo.random({ seed = 2 }), 8, { name = 'other' })
+    other:optimize({ quiet = true, storage = path })
+    task(hpo.random({ seed = 1 }), 6):optimize({ quiet = true, storage = path })
+    -- The same file spelled another way, holding this study and another one.
+    local study = task(hpo.random({ seed = 1 }), 9, { warm_start = {
+      dir .. '/./' .. file } })
+    study:optimize({ quiet = true, storage = path })
+    assert.are.equal(8, #study.warm_points)  -- other's only
+    for _, p in ipairs(study.warm_points) do
+      assert.is_truthy(p.source:find(file, 1, true))
+    end
+    assert.matches("%(branin%): this study's own storage", study.warm_notes[1])
+    cleanup(path)
+  end)
+
   it('ranks a diverged trial (an infinite value) with the worst, not as NaN', function()
     local src, dead = tmpdb(), tmpdb()
     for _, c in ipairs({ { src, 7 }, { dead, -6 } }) do
