@@ -87,13 +87,18 @@ describe('hpo.space', function()
       end))
     end)
 
-    it('leaves inactive parameters out and NaN in the vector', function()
-      local s = space.new({
+    -- An optimiser with conditional children, two levels deep.
+    local function sgd_space()
+      return space.new({
         optimizer = hpo.choice({ 'adam', 'sgd' }),
         momentum = hpo.uniform(0.5, 0.99):when('optimizer', 'sgd'),
         nesterov = hpo.choice({ true, false }):when('optimizer', { 'sgd' }),
         dampening = hpo.uniform(0, 1):when('nesterov', false),
       })
+    end
+
+    it('leaves inactive parameters out and NaN in the vector', function()
+      local s = sgd_space()
       -- names sorted: dampening, momentum, nesterov, optimizer
       local p, x = s:decode({ 0.5, 0.5, 1, 0 })
       assert.are.same({ optimizer = 'adam' }, p)
@@ -108,12 +113,7 @@ describe('hpo.space', function()
     end)
 
     it('completes a partial parameter table under its conditions', function()
-      local s = space.new({
-        optimizer = hpo.choice({ 'adam', 'sgd' }),
-        momentum = hpo.uniform(0.5, 0.99):when('optimizer', 'sgd'),
-        nesterov = hpo.choice({ true, false }):when('optimizer', { 'sgd' }),
-        dampening = hpo.uniform(0, 1):when('nesterov', false),
-      })
+      local s = sgd_space()
       -- names sorted: dampening, momentum, nesterov, optimizer. The given values stay, the
       -- missing active ones come from u, and a given one left inactive goes.
       assert.are.same({ optimizer = 'sgd', momentum = 0.6, nesterov = false, dampening = 0.25 },
