@@ -1,6 +1,8 @@
-"""Train a small MLP on scikit-learn's bundled digits data set and report to hpolua.
+"""Train a small MLP on one of scikit-learn's bundled data sets and report to hpolua.
 
-    python3 train.py --lr 0.01 --alpha 1e-4 --hidden 64 [--epochs 15]
+    python3 train.py --lr 0.01 --alpha 1e-4 --hidden 64 [--data digits] [--epochs 15]
+
+--data: digits (the default), wine or breast_cancer.
 
 Reports {"epoch", "val_loss", "val_accuracy"} after every epoch on the report pipe; run by
 hand (outside hpolua) it prints nothing there and still trains.
@@ -13,7 +15,7 @@ import warnings
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
 import hpo_report  # noqa: E402
 
-from sklearn.datasets import load_digits  # noqa: E402
+from sklearn import datasets  # noqa: E402
 from sklearn.metrics import log_loss  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
@@ -27,9 +29,10 @@ def main():
     ap.add_argument("--hidden", type=int, required=True)
     ap.add_argument("--epochs", type=int, default=15)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--data", choices=["digits", "wine", "breast_cancer"], default="digits")
     args = ap.parse_args()
 
-    x, y = load_digits(return_X_y=True)
+    x, y = getattr(datasets, "load_" + args.data)(return_X_y=True)
     x_train, x_val, y_train, y_val = train_test_split(
         x, y, test_size=0.3, random_state=args.seed, stratify=y
     )

@@ -173,6 +173,19 @@ describe('examples/sklearn/study.lua', function()
     local store = assert(require('hpo.core').open_store(dir .. '/sklearn/digits-mlp.db', true))
     assert.are.equal(60, #store:reports(store:studies()[1].id))  -- 15 epochs each
     store:close()
+    -- wine.lua warm-starts from the digits study: its best configuration runs first.
+    r = h.run(dir .. '/sklearn', { 'wine.lua', '--trials', '3' },
+      { PATH = '/usr/bin:/bin:' .. os.getenv('PATH') })
+    assert.are.equal(0, r.code, r.out .. r.err)
+    assert.matches('warm start: 4 trials from 1 earlier studies; the best 3 run first', r.out)
+    local best = trials[1]
+    for _, t in ipairs(trials) do
+      best = t.value < best.value and t or best
+    end
+    local wine = h.trials(dir .. '/sklearn/wine-mlp.db')
+    assert.are.equal(3, #wine)
+    assert.are.same(cjson.decode(best.params), cjson.decode(wine[1].params))
+    assert.is_true(wine[1].value > 0 and wine[1].value < 2)  -- a log loss over 3 classes
     h.rmdir(dir)
   end)
 end)
