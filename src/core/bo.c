@@ -409,6 +409,13 @@ static double src_mean(Bo *b, const double *Xs, int m, double *out, double *dm, 
 // are re-optimised, from the study's GP's, when the study's GP's were (fit: while the data is
 // small, then as it grows by o.refit; at most fit_points points), and kept in between:
 // re-optimising at every ask made warm GP 1.5 times as slow per trial at 300 trials.
+// EI's incumbent is then the model's best mean at the study's points (plug-in EI, as for
+// noisy objectives), not the best value: the residual GP reads more of the data as noise
+// than the study's GP (residuals are rougher than values), so it may not pass through the
+// best trial, and measured from the best value the points next to it promised nothing; the
+// search wandered off (bench/warm, Branin at 20 trials: 0.019 -> 0.0049). The study's GP
+// alone keeps the best value: there the plug-in cost Branin at 100 trials (3.1e-6 ->
+// 1.2e-5, p = 0.03) and Rosenbrock (5.5 -> 6.5 at 100, p = 0.07; bench/gp_quality.lua).
 static int transfer_fit(Bo *b, int npending) {
   int n = b->n, nt = n + npending;
   double *m = malloc(sizeof(double) * 4 * (size_t)nt), *r = m + nt, *tmp = r + nt;
@@ -435,30 +442,11 @@ static int transfer_fit(Bo *b, int npending) {
       memcpy(gp_theta(b->rgp), gp_theta(b->gp), sizeof(double) * (size_t)gp_ntheta(b->gp));
     st = gp_fit(b->rgp, b->X, r, nt, optimise && nt <= b->o.fit_points, 0, NULL);
     b->rvalid = 1;
+    if (st == HPO_OK) st = gp_predict(b->rgp, b->X, n, tmp, NULL);  // stored: canonical
+    for (int i = 0; i < n && st == HPO_OK; i++)
+      b->f0 = fmax(i == 0 ? -HUGE_VAL : b->f0, tmp[i] + b->ra * m[i] + b->rc);
   }
   free(m);
-  return st;
-}
-
-static int model_predict(Bo *b, const double *Xs, int m, double *mean, double *var);
-
-// With the transfer model, EI's incumbent is the best posterior mean at the study's points
-// (plug-in EI, as for noisy objectives) rather than the best value. Its residual GP reads
-// more of the data as noise than the study's GP does (the residuals are rougher than the
-// values), so it may not pass through the best trial; measured from the best value, the
-// points next to it then promise nothing and the search wandered off (bench/warm, Branin
-// at 20 trials: 0.019 -> 0.0049). The study's GP alone keeps the best value: there the
-// plug-in cost Branin at 100 trials (3.1e-6 -> 1.2e-5, p = 0.03) and Rosenbrock (5.5 ->
-// 6.5 at 100, p = 0.07; bench/gp_quality.lua).
-static int plugin_incumbent(Bo *b) {
-  double *mean = malloc(sizeof(double) * (size_t)b->n);
-  if (!mean) return HPO_ENOMEM;
-  int st = model_predict(b, b->X, b->n, mean, NULL);
-  if (st == HPO_OK) {
-    b->f0 = -HUGE_VAL;
-    for (int i = 0; i < b->n; i++) b->f0 = fmax(b->f0, mean[i]);
-  }
-  free(mean);
   return st;
 }
 
@@ -750,7 +738,6 @@ int bo_ask(Bo *b, const double *pending, int npending, double *x) {
   }
   b->transfer = 0;
   if (b->nsrc > 0 && b->o.acq != BO_TS) st = transfer_fit(b, npending);
-  if (st == HPO_OK && b->transfer) st = plugin_incumbent(b);
   if (st != HPO_OK) return st;
   double t = (double)b->n;
   b->sqrt_beta = sqrt(b->o.beta > 0 ? b->o.beta
