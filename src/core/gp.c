@@ -328,9 +328,22 @@ int gp_fit(Gp *gp, const double *X, const double *y, int n, int optimise, int re
     lo_.pgtol = 1e-3;
     lo_.ftol = 1e-9;
     memcpy(best, gp->theta, sizeof best);
-    for (int r = 0; r < 2 + restarts; r++) {
+    // Starts: the current theta; with restarts the defaults and `restarts` random points;
+    // last, the best so far with the noise at its floor. A noise-free fit is a separate mode
+    // of the posterior that the other starts miss while the data is small (the noise absorbs
+    // what a long lengthscale cannot explain); for a deterministic objective it is the right
+    // one. Only on small data and with restarts (at every fit it made an ask at 150 trials
+    // 1.7 times as slow): with sources, warm GP at 20 trials on Branin 0.082 -> 0.019 (it
+    // sat at a seed, reading a near point's value as noise).
+    for (int r = 0; r < 3 + restarts; r++) {
       if (r == 0) {
         memcpy(x, gp->theta, sizeof x);
+      } else if (r == 2 + restarts) {
+        if (gp->o.deterministic || !isfinite(fbest) || best[d + 1] <= blo[d + 1] + 1 ||
+            (restarts == 0 && n > 40))
+          break;
+        memcpy(x, best, sizeof x);
+        x[d + 1] = blo[d + 1];
       } else if (r == 1) {
         if (restarts == 0) continue;  // a warm-started refit: the previous optimum is enough
         double keep = gp->theta[d + 1];
@@ -339,7 +352,7 @@ int gp_fit(Gp *gp, const double *X, const double *y, int n, int optimise, int re
         if (gp->o.deterministic) x[d + 1] = keep;
         memcpy(gp->theta, best, sizeof best);
       } else {
-        if (!rng) break;
+        if (!rng) continue;
         for (int k = 0; k < nt; k++) x[k] = blo[k] + rng_uniform(rng) * (bhi[k] - blo[k]);
         // Random lengthscales over the middle of the box, the rest near the defaults.
         for (int k = 0; k < d; k++) x[k] = log(1e-2) + rng_uniform(rng) * (log(1e2) - log(1e-2));
@@ -347,23 +360,6 @@ int gp_fit(Gp *gp, const double *X, const double *y, int n, int optimise, int re
         if (!gp->o.deterministic) x[d + 1] = log(1e-2) + rng_normal(rng);
         for (int k = 0; k < nt; k++) x[k] = fmin(fmax(x[k], blo[k]), bhi[k]);
       }
-      if (lbfgsb_minimize(nt, x, blo, bhi, objective, gp, &lo_, &fx, NULL) == HPO_OK &&
-          fx < fbest) {
-        fbest = fx;
-        memcpy(best, x, sizeof best);
-      }
-    }
-    // A noise-free fit is a separate mode of the posterior that starts near the previous fit
-    // or at noise 1e-2 miss while the data is small (the noise absorbs what a long
-    // lengthscale cannot explain); for a deterministic objective it is the right one. One
-    // more start from the best with the noise at its floor, on small data and with restarts
-    // (at every fit it made an ask at 150 trials 1.7 times as slow): with sources, warm GP
-    // at 20 trials on Branin 0.082 -> 0.019 (it sat at a seed, reading a near point's value
-    // as noise).
-    if (!gp->o.deterministic && isfinite(fbest) && best[d + 1] > blo[d + 1] + 1 &&
-        (restarts > 0 || n <= 40)) {
-      memcpy(x, best, sizeof x);
-      x[d + 1] = blo[d + 1];
       if (lbfgsb_minimize(nt, x, blo, bhi, objective, gp, &lo_, &fx, NULL) == HPO_OK &&
           fx < fbest) {
         fbest = fx;
