@@ -234,15 +234,14 @@ end
 -- The study's warm-start sources are trusted only if their best configurations (the seed
 -- trials) beat uniform probes of this study: up to as many probes as seeds are asked first
 -- (fewer when probe_test decides early), then WS-CMA-ES starts from the source whose seed
--- did best if that source's seeds have a better median than the probes, else CMA-ES
--- starts cold. A misleading source (a negated objective,
--- another task) then costs the probes, not the search: WS-CMA-ES commits to its prior
--- before any trial, and ranking a handful of seed trials against each other (as TPE's
--- weights do) is too noisy to judge. One source, not all: WS-CMA-ES fits one Gaussian to
--- its prior's points, and pooled over sources whose optima differ its mean falls between
--- them (bench/warm, 100 trials: Branin 0.0070 pooled, 0.0024 from the best seed's source;
--- Hartmann6 0.177 and 0.153). The seeds come from the sources in turn, so each source's
--- best has been tried here.
+-- did best if that source's seeds have a better median than the probes, else CMA-ES starts
+-- cold. A misleading source (a negated objective, another task) then costs the probes, not
+-- the search: WS-CMA-ES commits to its prior before any trial, and ranking a handful of
+-- seed trials against each other (as TPE's weights do) is too noisy to judge. One source,
+-- not all: WS-CMA-ES fits one Gaussian to its prior's points, and pooled over sources whose
+-- optima differ its mean falls between them (bench/warm, 100 trials: Branin 0.0070 pooled,
+-- 0.0024 from the best seed's source; Hartmann6 0.177 and 0.153). The seeds come from the
+-- sources in turn, so each source's best has been tried here.
 function Cma:warm_probe(study)
   local n = #study.warm_seeds
   local seeds, source = {}, {}

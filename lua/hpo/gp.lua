@@ -95,22 +95,15 @@ function Gp:transfer_setup(study)
   if not (study.warm_points and #study.warm_points > 0) then
     return
   end
-  local by_source, order = {}, {}
-  for _, p in ipairs(study.warm_points) do
-    if (p.weight or 1) > 0 then
-      local s = by_source[p.source]
-      if not s then
-        s = { xs = {}, zs = {} }
-        by_source[p.source], order[#order + 1] = s, p.source
-      end
-      s.xs[#s.xs + 1], s.zs[#s.zs + 1] = study.space:encode(p.params), p.z
-    end
-  end
+  local lists, order = require('hpo.warm').by_source(study.warm_points)
   self.sources = {}
   for _, src in ipairs(order) do
-    local s = by_source[src]
-    if #s.xs >= 2 then
-      self.engine:add_source(s.xs, s.zs)
+    local xs, zs = {}, {}
+    for i, p in ipairs(lists[src]) do
+      xs[i], zs[i] = study.space:encode(p.params), p.z
+    end
+    if #xs >= 2 then
+      self.engine:add_source(xs, zs)
       self.sources[#self.sources + 1] = src
     end
   end

@@ -120,8 +120,8 @@ end
 local function storage_of(src)
   local file = src.file or src.path
   if file:match('%.lua$') then
-    return file:gsub('%.lua$', '.db'), ('%s is a study file: reading its default storage %s')
-      :format(src.path, src.path:gsub('%.lua$', '.db'))
+    return (file:gsub('%.lua$', '.db')), ('%s is a study file: reading its default storage %s')
+      :format(src.path, (src.path:gsub('%.lua$', '.db')))
   end
   return file
 end
@@ -167,12 +167,7 @@ function M.load(space, sources)
             notes[#notes + 1] = ('%s (%s): %d trials not used: %s'):format(src.path, s.name,
               dropped, why)
           end
-          local keys = {}
-          for key in pairs(drawn) do
-            keys[#keys + 1] = key
-          end
-          table.sort(keys)
-          for _, key in ipairs(keys) do
+          for _, key in ipairs(util.sorted_keys(drawn)) do
             notes[#notes + 1] = ('%s (%s): parameter %s drawn at random in %d trials')
               :format(src.path, s.name, key, drawn[key])
           end
@@ -216,6 +211,21 @@ function M.ranked(weights)
   return util.sort_desc(list, 'weight', 'path')
 end
 
+--- The points of each source whose weight is not 0, in the points' order: lists by source
+--- path, and the paths in the order of each source's first point.
+function M.by_source(points)
+  local lists, order = {}, {}
+  for _, p in ipairs(points) do
+    if (p.weight or 1) > 0 then
+      if not lists[p.source] then
+        lists[p.source], order[#order + 1] = {}, p.source
+      end
+      table.insert(lists[p.source], p)
+    end
+  end
+  return lists, order
+end
+
 --- The seed trials: k distinct configurations, taken from the sources in turn (each one's
 --- best, then each one's second best, ...; sources in the order of their best point; a
 --- source of weight 0 gives none). Pooling the standardised values instead let one source
@@ -224,16 +234,7 @@ end
 --- Hartmann6: all five seeds from a sibling whose best was at regret 2.0, while the other
 --- two siblings' best were at 0.18 and 0.32 on the target). points: sorted, best first.
 function M.best_distinct(points, k)
-  local lists, order = {}, {}
-  for _, p in ipairs(points) do
-    if (p.weight or 1) > 0 then
-      if not lists[p.source] then
-        lists[p.source] = {}
-        order[#order + 1] = p.source
-      end
-      table.insert(lists[p.source], p)
-    end
-  end
+  local lists, order = M.by_source(points)
   local out, seen, at, more = {}, {}, {}, true
   while #out < k and more do
     more = false
