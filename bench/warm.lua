@@ -9,6 +9,7 @@
 -- Prints "problem seed r10 r20 r50 r100": the regret of the best trial after 10, 20, 50, 100
 -- trials.
 -- usage: lua5.4 bench/warm.lua SAMPLER MODE SEEDS   (tpe | cmaes | gp; cold | warm | adversarial)
+-- STARTUP=n in the environment sets TPE's or GP's startup (default 10).
 local hpo = require('hpo')
 local f = hpo.functions
 local kind, mode, seeds = arg[1], arg[2], tonumber(arg[3])
@@ -64,11 +65,15 @@ local function objective(p, dim, d, a, b)
   end
 end
 
+local startup = tonumber(os.getenv('STARTUP'))
 local function sampler(seed)
   if kind == 'gp' then
-    return hpo.gp({ seed = seed })
+    return hpo.gp({ seed = seed, startup = startup })
   end
-  return kind == 'cmaes' and hpo.cmaes({ seed = seed }) or hpo.tpe({ seed = seed })
+  if kind == 'cmaes' then
+    return hpo.cmaes({ seed = seed })
+  end
+  return hpo.tpe({ seed = seed, startup = startup })
 end
 
 local dir = os.tmpname()

@@ -449,6 +449,47 @@ describe('warm_start', function()
     cleanup(src)
   end)
 
+  it('leaves the seed trials of GP-BO when they are its whole startup', function()
+    -- bench/warm's Branin-near family: three siblings (optimum moved by up to 0.01 per unit
+    -- coordinate, rescaled, offset), each tuned by 100 TPE trials; the study's five seed trials
+    -- sit together at their optimum and startup = 5 gives it no spread points. A slope of
+    -- the sources' mean fitted to those seeds alone (20 to 200) pinned every run to its best
+    -- seed for 50 trials; the ridge slope lets 4 of these 5 seeds go below a tenth of it.
+    local space = { x1 = hpo.uniform(0, 1), x2 = hpo.uniform(0, 1) }
+    local function sib(d1, d2, a, b)
+      return function(p)
+        local u1 = math.min(1, math.max(0, p.x1 - d1))
+        local u2 = math.min(1, math.max(0, p.x2 - d2))
+        return a * f.branin(-5 + 15 * u1, 15 * u2) + b
+      end
+    end
+    local srcs = {}
+    for k = 1, 3 do
+      local rng = hpo.core.rng(100 + k)
+      local d1, d2 = -0.01 + 0.02 * rng:uniform(), -0.01 + 0.02 * rng:uniform()
+      srcs[k] = tmpdb()
+      spec_study({ name = 's', space = space, objective = sib(d1, d2, 0.5 + 1.5 * rng:uniform(),
+        -1 + 2 * rng:uniform()), trials = 100, sampler = hpo.tpe({ seed = 1000 + k }) })
+        :optimize({ quiet = true, storage = srcs[k] })
+    end
+    local left = 0
+    for seed = 1, 5 do
+      local r = spec_study({ name = 's', space = space, objective = sib(0, 0, 1, 0), trials = 50,
+        sampler = hpo.gp({ seed = seed, startup = 5 }), warm_start = srcs })
+        :optimize({ quiet = true })
+      local seeds, best = math.huge, math.huge
+      for i, t in ipairs(r.trials) do
+        best = math.min(best, t.value - f.branin_min)
+        seeds = i <= 5 and best or seeds
+      end
+      left = left + (best < 0.1 * seeds and 1 or 0)
+    end
+    assert.is_true(left >= 3, left .. ' of 5 left the seeds')
+    for _, path in ipairs(srcs) do
+      cleanup(path)
+    end
+  end)
+
   it('gives an adversarial source no weight in GP-BO and ends as a cold start', function()
     local good, bad = source(120), source(120, -1)
     local cold, warm = {}, {}
