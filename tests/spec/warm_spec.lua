@@ -108,7 +108,8 @@ describe('warm_start', function()
     cleanup(src)
   end)
 
-  it("names a study the source does not hold, and reads a study file's storage", function()
+  it("names a study the source does not hold or a path it cannot read, and reads a study file's "
+    .. 'storage', function()
     local dir = os.tmpname()
     os.remove(dir)
     assert(os.execute('mkdir -p ' .. dir))
@@ -119,12 +120,16 @@ describe('warm_start', function()
       storage = dir .. '/older.db' })
     local warm = require('hpo.warm')
     local study = task(hpo.random({ seed = 1 }), 1, { warm_start = {
-      { dir .. '/older.db', study = 'nope' }, dir .. '/older.lua' } })
+      { dir .. '/older.db', study = 'nope' }, dir .. '/older.lua', dir, dir .. '/none.db' } })
     local points, notes = warm.load(study.space, study.warm_start)
     assert.are.equal(10, #points)
     assert.are.same({ dir .. "/older.db: no study named 'nope' (it holds 'older')",
-      dir .. '/older.lua is a study file: reading its default storage ' .. dir .. '/older.db' },
+      dir .. '/older.lua is a study file: reading its default storage ' .. dir .. '/older.db',
+      dir .. ': Is a directory',
+      dir .. '/none.db: cannot open ' .. dir .. '/none.db: unable to open database file' },
       notes)
+    local fh = io.open(dir .. '/none.db')  -- a missing source is not created
+    assert.is_nil(fh)
     assert(os.execute('rm -rf ' .. dir))
   end)
 
