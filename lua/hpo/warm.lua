@@ -23,7 +23,22 @@ function M.sources(list, where)
     if type(s) == 'string' then
       out[i] = { path = s, weight = 1 }
     elseif type(s) == 'table' and type(s[1] or s.path) == 'string' then
-      out[i] = { path = s[1] or s.path, study = s.study, weight = s.weight or 1 }
+      for k in pairs(s) do
+        if k ~= 1 and k ~= 'path' and k ~= 'study' and k ~= 'weight' then
+          util.fail(where, 'hpo.study: warm_start[%d] has an unknown field %s (known: path, '
+            .. 'study, weight)', i, util.show(k))
+        end
+      end
+      local w = s.weight or 1
+      if math.type(w) == nil or w < 0 or w ~= w or w == math.huge then
+        util.fail(where, 'hpo.study: warm_start[%d].weight must be a finite number >= 0, got %s',
+          i, util.show(s.weight))
+      end
+      if s.study ~= nil and type(s.study) ~= 'string' then
+        util.fail(where, 'hpo.study: warm_start[%d].study must be a study name, got %s', i,
+          util.show(s.study))
+      end
+      out[i] = { path = s[1] or s.path, study = s.study, weight = w }
     else
       util.fail(where, 'hpo.study: warm_start[%d] must be a path or { path, study =, weight = }',
         i)

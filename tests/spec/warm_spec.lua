@@ -36,6 +36,23 @@ describe('warm_start', function()
     cleanup(src)
   end)
 
+  it('rejects a malformed source, naming the entry and the field', function()
+    local function fails(src, msg)
+      local ok, err = pcall(task, hpo.random({ seed = 1 }), 1, { warm_start = { 'ok.db', src } })
+      assert.is_false(ok)
+      assert.matches('warm_start%[2%]' .. msg, err)
+    end
+    fails(3, ' must be a path or')
+    fails({ study = 'a' }, ' must be a path or')
+    fails({ 'a.db', weight = -1 }, '%.weight must be a finite number >= 0, got %-1')
+    fails({ 'a.db', weight = 'x' }, '%.weight must be a finite number >= 0, got "x"')
+    fails({ 'a.db', weight = 0 / 0 }, '%.weight must be a finite number >= 0')
+    fails({ 'a.db', wieght = 2 }, ' has an unknown field "wieght"')
+    fails({ 'a.db', study = 3 }, '%.study must be a study name, got 3')
+    assert.are.same({ { path = 'a.db', weight = 0 }, { path = 'b.db', study = 's', weight = 1 } },
+      require('hpo.warm').sources({ { path = 'a.db', weight = 0 }, { 'b.db', study = 's' } }))
+  end)
+
   it('takes the seed trials from the sources in turn', function()
     local warm = require('hpo.warm')
     local function pt(src, z, x, w)
