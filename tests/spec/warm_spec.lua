@@ -475,8 +475,10 @@ describe('warm_start', function()
     -- bench/warm's Branin-near family: three siblings (optimum moved by up to 0.01 per unit
     -- coordinate, rescaled, offset), each tuned by 100 TPE trials; the study's five seed trials
     -- sit together at their optimum and startup = 5 gives it no spread points. A slope of
-    -- the sources' mean fitted to those seeds alone (20 to 200) pinned every run to its best
-    -- seed for 50 trials; the ridge slope lets 4 of these 5 seeds go below a tenth of it.
+    -- the sources' mean fitted to those seeds alone (20 to 200), and values warped with the
+    -- median distance to the best (a distance within the seeds' cluster), pinned every run to
+    -- its best seed for 50 trials; the ridge slope and the transfer model's own warp (either
+    -- alone too) take all 5 of these runs below a tenth of it (measured 2e-8 to 1.1e-5).
     local space = { x1 = hpo.uniform(0, 1), x2 = hpo.uniform(0, 1) }
     local function sib(d1, d2, a, b)
       return function(p)
@@ -506,7 +508,7 @@ describe('warm_start', function()
       end
       left = left + (best < 0.1 * seeds and 1 or 0)
     end
-    assert.is_true(left >= 3, left .. ' of 5 left the seeds')
+    assert.is_true(left >= 4, left .. ' of 5 left the seeds')
     for _, path in ipairs(srcs) do
       cleanup(path)
     end
