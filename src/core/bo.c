@@ -21,7 +21,7 @@ struct Bo {
   Gp *gp;
   double *X, *y;
   double *w;      // the values the GP sees (warped when o.warp)
-  double ratio;   // the warp's median / mean distance to the best (the transfer model's, below)
+  int warped;     // w is log-warped (else the values as they are)
   int fitted_n;   // observations at the last hyperparameter fit (-1: none)
   int restart_n;
   int theta_n;     // observations at the last hyperparameter optimisation
@@ -406,12 +406,6 @@ static double src_mean(Bo *b, const double *Xs, int m, double *out, double *dm, 
 // study had seen them fail). The prior mean is ra m(x) + rc, with m the sources' weighted
 // mean and (ra >= 0, rc) the least-squares fit of the study's values on m at its points: a
 // rescaled and offset sibling maps onto the study, one that ranks it backwards gets ra = 0.
-// The slope is a ridge estimate, Sxy / (Sxx + 0.3) (a prior ra ~ N(0, s^2 / 0.3), m in the
-// sources' standard units): spread points give Sxx of 5 to 100 and lose under 6%, but seed
-// trials clustered at the sources' optimum, where m hardly varies (Sxx 1e-5 to 0.06), gave
-// slopes of 20 to 200 that turned the sources' optimum into a spike the residual GP could
-// not cancel: with startup = seed_trials warm GP then asked next to it for the whole study
-// (bench/warm, Branin-near: every seed still at its best seed trial after 100 trials).
 // rgp models the residuals (the study's points plus npending fantasies). Its hyperparameters
 // are re-optimised, from the study's GP's, when the study's GP's were (fit: while the data is
 // small, then as it grows by o.refit; at most fit_points points), and kept in between:
@@ -432,22 +426,29 @@ static int transfer_fit(Bo *b, int npending) {
     free(m);
     return HPO_EINVAL;
   }
-  // The values it models are warped with the mean distance to the best as the scale, not the
-  // median (the study's GP's): the seed trials sit together next to the best, so the median
-  // is a distance within that cluster, and the log turned the cluster into a cusp that the
-  // residual GP read as noise (bench/warm, medians over 40 seeds: Branin at 50 and 100 trials
-  // 1.0e-5 -> 4.8e-6 and 3.7e-6 -> 1.2e-6, Branin-near 9.2e-6 -> 1.6e-6 and 7.6e-7 -> 2.2e-7;
-  // at 20 trials, on Hartmann6 and with adversarial sources as before).
-  // Both warps are monotone in the value, so one maps onto the other (fantasies included).
-  for (int i = 0; i < nt; i++) w[i] = b->ratio > 0 ? -log1p(expm1(-b->w[i]) * b->ratio) : b->w[i];
-  int st = HPO_OK;
+  // It models the study's values unwarped: the sources' values are standardised, not warped,
+  // so for a rescaled, offset sibling the study's values are linear in m and what is left to
+  // the residual GP is what the sibling gets wrong. Fitted to warped values (the study's GP's,
+  // log-compressed from the best) the line missed, most of all near the best where the seed
+  // trials sit, and the residual GP read the misfit as noise (bench/warm, medians over 40
+  // seeds at 20 trials: Branin 0.0053 -> 2.0e-4, Branin-near 0.0038 -> 1.3e-5, Hartmann6
+  // 0.15 -> 0.12; adversarial sources as before). With startup = seed_trials the warped fit
+  // had even pinned the search to the seeds for 100 trials (its slope, fitted where m hardly
+  // varies, came out at 20 to 200). The warp is monotone in the value, so this undoes it for
+  // the pending points' fantasies too (an affine map of y).
+  for (int i = 0; i < nt; i++) w[i] = b->warped ? -expm1(-b->w[i]) : b->w[i];
+  int st = HPO_OK, nf = 0;  // a non-finite value stays out of the line (the GP ranks it worst)
   double mm = 0, mw = 0, smm = 0, smw = 0;
-  for (int i = 0; i < n; i++) mm += m[i] / n, mw += w[i] / n;
-  for (int i = 0; i < n; i++) {
-    smm += (m[i] - mm) * (m[i] - mm);
-    smw += (m[i] - mm) * (w[i] - mw);
-  }
-  b->ra = W > 0 ? fmax(0, smw / (smm + 0.3)) : 0;
+  for (int i = 0; i < n; i++)
+    if (isfinite(w[i])) mm += m[i], mw += w[i], nf++;
+  mm /= nf > 0 ? nf : 1;
+  mw /= nf > 0 ? nf : 1;
+  for (int i = 0; i < n; i++)
+    if (isfinite(w[i])) {
+      smm += (m[i] - mm) * (m[i] - mm);
+      smw += (m[i] - mm) * (w[i] - mw);
+    }
+  b->ra = W > 0 && smm > 0 ? fmax(0, smw / smm) : 0;
   b->rc = mw - b->ra * mm;
   for (int i = 0; i < nt; i++) r[i] = w[i] - b->ra * m[i] - b->rc;
   b->transfer = b->ra > 0;
@@ -585,7 +586,7 @@ static int cmp_double(const void *a, const void *b) {
 static void warp(Bo *b) {
   int n = b->n;
   memcpy(b->w, b->y, sizeof(double) * (size_t)n);
-  b->ratio = 0;
+  b->warped = 0;
   if (!b->o.warp) return;
   double gmax = -HUGE_VAL;
   for (int i = 0; i < n; i++)
@@ -599,10 +600,9 @@ static void warp(Bo *b) {
     return;
   }
   qsort(d, (size_t)k, sizeof(double), cmp_double);
-  double s = d[k / 2], mean = 0;
-  for (int i = 0; i < k; i++) mean += d[i] / k;
-  b->ratio = s / mean;
+  double s = d[k / 2];
   for (int i = 0; i < n; i++) b->w[i] = -log1p((gmax - b->y[i]) / s);
+  b->warped = 1;
 }
 
 // Whether x equals one of the first n stored points (observed, then pending).
