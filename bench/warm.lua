@@ -1,5 +1,6 @@
 -- bench/warm: warm start from sibling tasks (issue #10). The task family: a target and three
--- siblings of Branin (2-d) and Hartmann6 (6-d). A sibling k (xoshiro seed 100 + k) moves the
+-- siblings of Branin (2-d), Hartmann6 (6-d) or Rosenbrock (4-d on [-2, 2]^4: values from 0 to
+-- about 3000, the heavy-tailed kind a warp is for). A sibling k (xoshiro seed 100 + k) moves the
 -- optimum by a shift d ~ U(-0.05, 0.05) per coordinate of the unit cube (U(-0.01, 0.01) for
 -- the closer "-near" families) and rescales and offsets the objective (a ~ U(0.5, 2),
 -- b ~ U(-1, 1)): f_k(u) = a f(u - d) + b. Each sibling
@@ -38,9 +39,17 @@ local wine, wine_best = svm('wine')
 local function branin(u)
   return f.branin(-5 + 15 * u[1], 15 * u[2])
 end
+local function rosenbrock4(u)
+  local x = {}
+  for i = 1, 4 do
+    x[i] = -2 + 4 * u[i]
+  end
+  return f.rosenbrock(x)
+end
 local problems = {
   { name = 'branin', dim = 2, min = f.branin_min, f = branin },
   { name = 'hartmann6', dim = 6, min = f.hartmann6_min, f = f.hartmann6 },
+  { name = 'rosenbrock4', dim = 4, min = 0, f = rosenbrock4 },
   { name = 'branin-near', dim = 2, shift = 0.01, min = f.branin_min, f = branin },
   { name = 'hartmann6-near', dim = 6, shift = 0.01, min = f.hartmann6_min, f = f.hartmann6 },
   { name = 'svm-wine', min = wine_best, target = wine, siblings = { svm('digits'),
