@@ -149,10 +149,10 @@ function M.load(space, sources)
     local file, note = storage_of(src)
     notes[#notes + 1] = note
     local store, err = core.open_store(file, true)
-    local fh = not store and io.open(file)
-    if fh then  -- SQLite reports a directory as a disk I/O error
-      err = select(2, fh:read(0)) or err
-      fh:close()
+    local dir = not store and io.open(file .. '/.')  -- opens only when file is a directory
+    if dir then  -- which SQLite reports as a disk I/O error
+      dir:close()
+      err = 'is a directory, not a storage file'
     end
     if not store then
       notes[#notes + 1] = ('%s: %s'):format(src.path, err)

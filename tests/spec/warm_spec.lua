@@ -142,7 +142,7 @@ describe('warm_start', function()
     assert.are.equal(10, #points)
     assert.are.same({ dir .. "/older.db: no study named 'nope' (it holds 'older')",
       dir .. '/older.lua is a study file: reading its default storage ' .. dir .. '/older.db',
-      dir .. ': Is a directory',
+      dir .. ': is a directory, not a storage file',
       dir .. '/none.db: cannot open ' .. dir .. '/none.db: unable to open database file' },
       notes)
     local fh = io.open(dir .. '/none.db')  -- a missing source is not created
