@@ -49,8 +49,12 @@ function View:start(info)
     self:print('warm start: %s', note)
   end
   if s.warm_points and info.created then
-    self:print('warm start: %d trials from %d earlier studies; the best %d run first',
-      #s.warm_points, #s.warm_start, #(s.warm_seeds or {}))
+    local from, n = {}, 0  -- the sources that gave trials (one listed twice counts once)
+    for _, p in ipairs(s.warm_points) do
+      n, from[p.source] = n + (from[p.source] and 0 or 1), true
+    end
+    self:print('warm start: %d trials from %d of %d sources; the best %d run first',
+      #s.warm_points, n, #s.warm_start, #(s.warm_seeds or {}))
   end
   if info.moved then
     self:print('moved the old study file aside to %s', info.moved)

@@ -915,11 +915,15 @@ function M.run(study, opts)
     local warm = require('hpo.warm')
     -- Source paths are relative to the study file, as `storage` is. The study's own storage
     -- may hold other studies to learn from, but not this one: its trials are its data already.
+    -- A study listed twice (as 'a.lua' and 'a.db', say) counts once.
     local dir = study.source and dirname(study.source)
-    local own = same_file_key(storage_path(study, opts))
+    local own, seen = same_file_key(storage_path(study, opts)), {}
     for _, src in ipairs(study.warm_start) do
       src.file = (dir and src.path:sub(1, 1) ~= '/') and dir .. '/' .. src.path or src.path
-      src.own = same_file_key(src.file) == own and study.name or nil
+      local key = same_file_key((warm.storage_of(src)))
+      src.own = key == own and study.name or nil
+      local id = key .. '\0' .. (src.study or '')
+      src.dup, seen[id] = seen[id], seen[id] or src.path
     end
     study.warm_points, study.warm_notes = warm.load(study.space, study.warm_start)
     if study.objectives then  -- no sampler of several objectives takes a prior

@@ -131,8 +131,9 @@ local function standardise(rows, sign)
   return z
 end
 
--- A source given as a study file: its default storage, <name>.db beside it.
-local function storage_of(src)
+--- A source's storage file (a study file's is its default storage, <name>.db beside it) and
+--- a note when it was given as a study file.
+function M.storage_of(src)
   local file = src.file or src.path
   if file:match('%.lua$') then
     return (file:gsub('%.lua$', '.db')), ('%s is a study file: reading its default storage %s')
@@ -146,10 +147,15 @@ end
 function M.load(space, sources)
   local points, notes = {}, {}
   for _, src in ipairs(sources) do
-    local file, note = storage_of(src)
+    local file, note = M.storage_of(src)
     notes[#notes + 1] = note
-    local store, err = core.open_store(file, true)
-    local dir = not store and io.open(file .. '/.')  -- opens only when file is a directory
+    local store, err
+    if src.dup then
+      err = ('the same study as %s, counted once'):format(src.dup)
+    else
+      store, err = core.open_store(file, true)
+    end
+    local dir = not store and not src.dup and io.open(file .. '/.')  -- only a directory opens
     if dir then  -- which SQLite reports as a disk I/O error
       dir:close()
       err = 'is a directory, not a storage file'

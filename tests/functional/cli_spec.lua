@@ -177,7 +177,7 @@ describe('examples/sklearn/study.lua', function()
     r = h.run(dir .. '/sklearn', { 'wine.lua', '--trials', '3' },
       { PATH = '/usr/bin:/bin:' .. os.getenv('PATH') })
     assert.are.equal(0, r.code, r.out .. r.err)
-    assert.matches('warm start: 4 trials from 1 earlier studies; the best 3 run first', r.out)
+    assert.matches('warm start: 4 trials from 1 of 1 sources; the best 3 run first', r.out)
     local best = trials[1]
     for _, t in ipairs(trials) do
       best = t.value < best.value and t or best
@@ -247,7 +247,7 @@ return hpo.study({
     -- Run from another directory: the source path is relative to the study file.
     local r = h.run(h.source, { dir .. '/tgt.lua' })
     assert.are.equal(0, r.code)
-    assert.matches('warm start: 40 trials from 1 earlier studies; the best 5 run first', r.out)
+    assert.matches('warm start: 40 trials from 1 of 1 sources; the best 5 run first', r.out)
     -- A sibling task ranks this study's trials well: it keeps most of its weight.
     local w = tonumber(r.out:match('warm start: source src.db weighs ([%d.]+)'))
     assert.is_true(w > 0.5, 'weight ' .. tostring(w))

@@ -150,6 +150,27 @@ describe('warm_start', function()
     assert(os.execute('rm -rf ' .. dir))
   end)
 
+  it('counts a study listed twice once, and knows its own storage by its study file', function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute('mkdir -p ' .. dir))
+    local older = dir .. '/older.db'
+    task(hpo.random({ seed = 3 }), 10):optimize({ quiet = true, storage = older })
+    local study = task(hpo.random({ seed = 1 }), 2, { warm_start = { older, dir .. '/./older.db',
+      dir .. '/older.lua' } })
+    study:optimize({ quiet = true, storage = dir .. '/new.db' })
+    assert.are.equal(10, #study.warm_points)
+    assert.are.same({ dir .. '/./older.db: the same study as ' .. older .. ', counted once',
+      dir .. '/older.lua is a study file: reading its default storage ' .. older,
+      dir .. '/older.lua: the same study as ' .. older .. ', counted once' }, study.warm_notes)
+    -- The study in older.db resumed, naming its own study file as a source: no trials from it.
+    study = task(hpo.random({ seed = 3 }), 12, { warm_start = { dir .. '/older.lua' } })
+    study:optimize({ quiet = true, storage = older })
+    assert.are.equal(0, #study.warm_points)
+    assert.matches("this study's own storage", study.warm_notes[2])
+    assert(os.execute('rm -rf ' .. dir))
+  end)
+
   it("ranks a source of several objectives by its first, in that one's direction", function()
     local src = tmpdb()
     hpo.study({ name = 'mo', space = { x = hpo.uniform(-5, 10), y = hpo.uniform(0, 15),
