@@ -133,7 +133,6 @@ function M.json_decode(s)
   return nil, v
 end
 
---- Keys of a table, sorted (strings before numbers are not mixed in hpo tables).
 --- Sort a list of records in place, largest `by` first, ties by `name` (ascending).
 function M.sort_desc(list, by, name)
   table.sort(list, function(a, b)
@@ -145,6 +144,7 @@ function M.sort_desc(list, by, name)
   return list
 end
 
+--- Keys of a table, sorted (strings before numbers are not mixed in hpo tables).
 function M.sorted_keys(t)
   local keys = {}
   for k in pairs(t) do

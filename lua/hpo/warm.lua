@@ -154,11 +154,11 @@ function M.load(space, sources)
       err = ('the same study as %s, counted once'):format(src.dup)
     else
       store, err = core.open_store(file, true)
-    end
-    local dir = not store and not src.dup and io.open(file .. '/.')  -- only a directory opens
-    if dir then  -- which SQLite reports as a disk I/O error
-      dir:close()
-      err = 'is a directory, not a storage file'
+      local dir = not store and io.open(file .. '/.')  -- only a directory opens
+      if dir then  -- which SQLite reports as a disk I/O error
+        dir:close()
+        err = 'is a directory, not a storage file'
+      end
     end
     if not store then
       notes[#notes + 1] = ('%s: %s'):format(src.path, err)

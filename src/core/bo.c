@@ -419,7 +419,7 @@ static double src_mean(Bo *b, const double *Xs, int m, double *out, double *dm, 
 // 1.2e-5, p = 0.03) and Rosenbrock (5.5 -> 6.5 at 100, p = 0.07; bench/gp_quality.lua).
 static int transfer_fit(Bo *b, int npending) {
   int n = b->n, nt = n + npending;
-  double *m = malloc(sizeof(double) * 5 * (size_t)nt), *r = m + nt, *w = r + nt, *tmp = w + nt;
+  double *m = malloc(sizeof(double) * 3 * (size_t)nt), *r = m + nt, *tmp = r + nt;
   if (!m) return HPO_ENOMEM;
   double W = src_mean(b, b->X, nt, m, NULL, tmp);
   if (W < 0) {
@@ -435,22 +435,23 @@ static int transfer_fit(Bo *b, int npending) {
   // 0.15 -> 0.12; adversarial sources as before). With startup = seed_trials the warped fit
   // had even pinned the search to the seeds for 100 trials (its slope, fitted where m hardly
   // varies, came out at 20 to 200). The warp is monotone in the value, so this undoes it for
-  // the pending points' fantasies too (an affine map of y).
-  for (int i = 0; i < nt; i++) w[i] = b->warped ? -expm1(-b->w[i]) : b->w[i];
+  // the pending points' fantasies too (an affine map of y). r holds those values, then the
+  // residuals.
+  for (int i = 0; i < nt; i++) r[i] = b->warped ? -expm1(-b->w[i]) : b->w[i];
   int st = HPO_OK, nf = 0;  // a non-finite value stays out of the line (the GP ranks it worst)
   double mm = 0, mw = 0, smm = 0, smw = 0;
   for (int i = 0; i < n; i++)
-    if (isfinite(w[i])) mm += m[i], mw += w[i], nf++;
+    if (isfinite(r[i])) mm += m[i], mw += r[i], nf++;
   mm /= nf > 0 ? nf : 1;
   mw /= nf > 0 ? nf : 1;
   for (int i = 0; i < n; i++)
-    if (isfinite(w[i])) {
+    if (isfinite(r[i])) {
       smm += (m[i] - mm) * (m[i] - mm);
-      smw += (m[i] - mm) * (w[i] - mw);
+      smw += (m[i] - mm) * (r[i] - mw);
     }
   b->ra = W > 0 && smm > 0 ? fmax(0, smw / smm) : 0;
   b->rc = mw - b->ra * mm;
-  for (int i = 0; i < nt; i++) r[i] = w[i] - b->ra * m[i] - b->rc;
+  for (int i = 0; i < nt; i++) r[i] = r[i] - b->ra * m[i] - b->rc;
   b->transfer = b->ra > 0;
   if (b->transfer) {
     int optimise = !b->rvalid || b->theta_n == b->n;

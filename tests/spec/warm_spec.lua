@@ -472,7 +472,7 @@ describe('warm_start', function()
     for _, t in ipairs({ at.cold[1], at.cold[2], at.warm[1], at.warm[2] }) do
       table.sort(t)
     end
-    -- Measured medians: at 20 trials 8.5e-5 warm, 0.52 cold; at 30 3.0e-5 and 6.7e-4 (RGPE's
+    -- Measured medians: at 20 trials 8.5e-5 warm, 0.52 cold; at 30 2.4e-5 and 6.7e-4 (RGPE's
     -- ensemble of means, before: 0.48 and 0.37, stuck near the sibling's optimum).
     assert.is_true(at.warm[1][3] < 0.1 * at.cold[1][3],
       ('at 20: warm %g, cold %g'):format(at.warm[1][3], at.cold[1][3]))
@@ -499,7 +499,7 @@ describe('warm_start', function()
     -- sit together at their optimum and startup = 5 gives it no spread points. The transfer
     -- model's line through the study's warped values at those seeds alone (slopes of 20 to
     -- 200) pinned every run to its best seed for 50 trials; fitted to the values unwarped,
-    -- all 5 of these runs go below a tenth of it (measured 2e-8 to 3e-7).
+    -- all 5 of these runs go below a tenth of it (measured 5e-8 to 2.2e-6).
     local space = { x1 = hpo.uniform(0, 1), x2 = hpo.uniform(0, 1) }
     local function sib(d1, d2, a, b)
       return function(p)
