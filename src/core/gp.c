@@ -10,8 +10,6 @@
 #include "status.h"
 #include "vexp.h"
 
-#define NOISE_FLOOR 1e-6
-
 struct Gp {
   int dim, n, cap;
   int *is_cat;
@@ -38,7 +36,7 @@ double gp_jitter(const Gp *gp) { return gp->jitter; }
 void gp_theta_default(Gp *gp) {
   for (int i = 0; i < gp->dim; i++) gp->theta[i] = 0;
   gp->theta[gp->dim] = 0;
-  gp->theta[gp->dim + 1] = log(1e-2 - NOISE_FLOOR);
+  gp->theta[gp->dim + 1] = log(1e-2 - GP_NOISE_FLOOR);
 }
 
 int gp_new(Gp **out, int dim, const int *is_cat, const GpOptions *opt) {
@@ -183,7 +181,7 @@ static void profile_block(const Gp *gp, double s, double *R, int na, int nb, int
 }
 
 static double noise_of(const Gp *gp, const double *theta) {
-  return gp->o.deterministic ? NOISE_FLOOR : NOISE_FLOOR + exp(theta[gp->dim + 1]);
+  return gp->o.deterministic ? GP_NOISE_FLOOR : GP_NOISE_FLOOR + exp(theta[gp->dim + 1]);
 }
 
 static void rho_of(const Gp *gp, const double *theta, double *rho) {
@@ -219,7 +217,7 @@ static double log_prior(const Gp *gp, const double *theta, double *grad) {
   lp += theta[d] - s;  // Gamma(2, 1)
   if (grad) grad[d] = 1 - s;
   if (!gp->o.deterministic) {
-    double e = exp(theta[d + 1]), sn2 = NOISE_FLOOR + e;
+    double e = exp(theta[d + 1]), sn2 = GP_NOISE_FLOOR + e;
     lp += 0.1 * log(sn2) - 30 * sn2;  // Gamma(1.1, 30)
     if (grad) grad[d + 1] = (0.1 / sn2 - 30) * e;
   } else if (grad) {
