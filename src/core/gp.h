@@ -17,9 +17,9 @@
 
 // The least noise variance (standardised units; the fitted part adds at least 1e-9). At 1e-6
 // the fit could not interpolate a deterministic objective finely enough to resolve its
-// optimum: cold GP at 100 trials (bench/gp, 20 seeds) Branin 3.1e-6 -> 1.0e-7, Hartmann6
-// 2.5e-4 -> 4.4e-5, Rosenbrock-5 5.5 -> 4.2, Ackley-5 4.2 -> 4.5 (p = 0.35, within noise).
-// A numerically singular kernel matrix still factorises (gp_fit's jitter ladder).
+// optimum (bench/gp, 20 seeds: Branin at 100 trials 3.1e-6 -> 1.3e-7, Hartmann6 2.5e-4 ->
+// 1.3e-4; Rosenbrock-5 at 50 42 -> 68, p = 0.04; README). A numerically singular kernel
+// matrix still factorises (gp_fit's jitter ladder).
 #define GP_NOISE_FLOOR 1e-10
 
 typedef struct Gp Gp;
