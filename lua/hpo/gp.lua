@@ -66,7 +66,9 @@ function Gp:setup(study, state)
     seed, rest = state:match('^(%-?%d+):(.*)$')
   end
   self.seed = math.tointeger(seed) or self.seed or util.fresh_seed()
-  self.engine = core.gp(study.space.core, util.with_seed(self.opts, self.seed))
+  local o = util.with_seed(self.opts, self.seed)
+  o.seeds = #(study.warm_seeds or {})  -- the Sobol startup alternates with the model after them
+  self.engine = core.gp(study.space.core, o)
   for _, c in ipairs(study.space:conditions()) do
     self.engine:set_condition(c.dim, c.parent, c.codes)
   end

@@ -19,13 +19,14 @@ typedef struct {
   BoAcq acq;          ///< BO_LOGEI
   double beta;        ///< UCB's beta (2); <= 0: the GP-UCB schedule
   GpKernel kernel;    ///< GP_MATERN52
-  int deterministic;  ///< noise fixed at 1e-6 (0)
+  int deterministic;  ///< noise fixed at GP_NOISE_FLOOR (0)
   int candidates;     ///< Sobol screening points (2048); Thompson draws on min(this, 512)
   int local_starts;   ///< local searches from the best screened points (5), plus the incumbent
   int believer;       ///< pending points at the posterior mean (1) or at the best value (0)
   int warp;           ///< model -log1p(distance to the best / its median), not raw values (1)
   double refit;       ///< re-optimise theta once the data grew by this fraction (0.05; 0: always)
   int fit_points;     ///< optimise theta on a random subset of at most this many points (400)
+  int seeds;          ///< the first observations are this many warm-start seed trials (0)
 } BoOptions;
 
 typedef struct Bo Bo;
@@ -56,8 +57,8 @@ int bo_set_condition(Bo *b, int j, int parent, const double *codes, int n);
 /// correct the sources where they disagree. A scale of 0 (sources that rank the study
 /// backwards) leaves the study's GP alone; otherwise EI and PI measure improvement from
 /// the model's best mean at the study's points (plug-in), not from the best value. The
-/// Sobol startup still runs (the study's first observations, seeds included, count towards
-/// it). Thompson sampling uses the study's GP.
+/// Sobol startup still runs, its startup - o.seeds points alternating with model-based asks
+/// after the seed trials (a model-based one first). Thompson sampling uses the study's GP.
 /// Returns a status.
 int bo_add_source(Bo *b, const double *X, const double *z, int n);
 /// Weights of the last ask into w (may be NULL): nsrc sources then the target (nsrc + 1

@@ -114,7 +114,8 @@ static LBo *check_bo(lua_State *L) {
 }
 
 /// core.gp(space, {seed, startup, acq = 'logei'|'logpi'|'ucb'|'ts', beta, kernel,
-///   deterministic, candidates, local_starts, pending = 'believer'|'liar'}) -> hpo.GpBo
+///   deterministic, candidates, local_starts, pending = 'believer'|'liar', warp, refit,
+///   fit_points, seeds}) -> hpo.GpBo
 static int l_bo_new(lua_State *L) {
   int n;
   const SpaceDim *dims = l_space_check(L, 1, &n);
@@ -132,6 +133,7 @@ static int l_bo_new(lua_State *L) {
     o.warp = l_optfield_bool(L, 2, "warp", o.warp);
     o.refit = l_optfield_num(L, 2, "refit", o.refit);
     o.fit_points = (int)l_optfield_int(L, 2, "fit_points", o.fit_points);
+    o.seeds = (int)l_optfield_int(L, 2, "seeds", 0);
     lua_getfield(L, 2, "acq");
     if (!lua_isnil(L, -1)) o.acq = (BoAcq)luaL_checkoption(L, -1, NULL, acqs);
     lua_getfield(L, 2, "kernel");
