@@ -15,7 +15,8 @@ usage: hpolua STUDY.lua [--trials N] [--seed S] [--storage PATH|:memory:] [--fre
        hpolua --help | --version
 
 Runs the study that STUDY.lua returns (hpo.study({...})) and stores every trial in
-<name>.db next to it; running it again resumes. show, best and export read a stored study.
+<name>.db next to it; running it again resumes. show, best, importance, report and export
+read a stored study: DB is its storage file, or its study file (STUDY.lua).
 Exit status: 0 done, 1 runtime failure, 2 usage or study error, 130 interrupted.]]
 
 -- A usage error: printed with the usage hint, exit status 2.
@@ -94,14 +95,21 @@ local function readable(path, v, err)
   return v
 end
 
--- Open a stored study read-only and pick the study in it.
+-- Open a stored study read-only and pick the study in it. Given a study file (.lua), the
+-- storage and study it runs with, as `hpolua x.lua` would store them.
 local function open_stored(args, spec)
   spec.study = 'string'
   local opts, pos = parse(args, 2, spec)
   if #pos ~= 1 then
-    usage_error('%s: expected one study file (DB), got %d arguments', args[1], #pos)
+    usage_error('%s: expected one storage file (DB) or study file, got %d arguments', args[1],
+      #pos)
   end
   local path = pos[1]
+  if path:match('%.lua$') then
+    local name
+    path, name = require('hpo.runner').file_storage(path)
+    opts.study = opts.study or name
+  end
   local f = io.open(path, 'rb')
   if not f then
     util.fail(nil, 'no such study file: %s', path)

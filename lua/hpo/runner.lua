@@ -118,6 +118,21 @@ local function storage_path(study, opts)
 end
 M.storage_path = storage_path
 
+--- The storage and study name of a study file (for `hpolua show x.lua` and warm_start
+--- sources): the file is loaded as hpolua loads it, since its name and `storage` decide where
+--- its trials are. Errors in the running study's own file still point into that file.
+---@param path string
+---@return string storage, string name
+function M.file_storage(path)
+  local source, text = util.study_source, util.study_text
+  local ok, study = pcall(require('hpo._loader').load, path)
+  util.study_source, util.study_text = source, text
+  if not ok then
+    error(study, 0)
+  end
+  return storage_path(study, {}), study.name
+end
+
 -- Move a study file (and its WAL files) aside for --fresh; returns the new name.
 local function move_aside(path)
   local stamp = os.date('%Y%m%d-%H%M%S')

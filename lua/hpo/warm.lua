@@ -131,15 +131,26 @@ local function standardise(rows, sign)
   return z
 end
 
---- A source's storage file (a study file's is its default storage, <name>.db beside it) and
---- a note when it was given as a study file.
+--- A source's storage file, with a note when it was given as a study file and an error
+--- when that file cannot be loaded. A study file is loaded to find its storage and study
+--- (its name and `storage` decide them), which then filters the storage's studies unless
+--- the entry names one (src.file_study); the result is kept in src.
 function M.storage_of(src)
   local file = src.file or src.path
-  if file:match('%.lua$') then
-    return (file:gsub('%.lua$', '.db')), ('%s is a study file: reading its default storage %s')
-      :format(src.path, (src.path:gsub('%.lua$', '.db')))
+  if src.storage_for ~= file then
+    src.storage_for, src.storage, src.note, src.err, src.file_study = file, file, nil, nil, nil
+    if file:match('%.lua$') then
+      local ok, path, name = pcall(require('hpo.runner').file_storage, file)
+      if ok then
+        src.storage, src.file_study = path, name
+        src.note = ("%s is a study file: reading its study '%s' from %s"):format(src.path, name,
+          path)
+      else
+        src.err = ('cannot load this study file: %s'):format(tostring(path))
+      end
+    end
   end
-  return file
+  return src.storage, src.note, src.err
 end
 
 --- Load the sources' trials: a list of { params, z, source, weight } (z: standardised value,
@@ -147,12 +158,12 @@ end
 function M.load(space, sources)
   local points, notes = {}, {}
   for _, src in ipairs(sources) do
-    local file, note = M.storage_of(src)
+    local file, note, err = M.storage_of(src)
     notes[#notes + 1] = note
-    local store, err
+    local store
     if src.dup then
       err = ('the same study as %s, counted once'):format(src.dup)
-    else
+    elseif not err then
       store, err = core.open_store(file, true)
       local dir = not store and io.open(file .. '/.')  -- only a directory opens
       if dir then  -- which SQLite reports as a disk I/O error
@@ -163,14 +174,14 @@ function M.load(space, sources)
     if not store then
       notes[#notes + 1] = ('%s: %s'):format(src.path, err)
     else
-      local names, found = {}, false
+      local names, found, want = {}, false, src.study or src.file_study
       for _, s in ipairs(assert(store:studies())) do
         names[#names + 1] = s.name
-        if s.name == src.own and (not src.study or s.name == src.study) then
+        if s.name == src.own and (not want or s.name == want) then
           found = true
           notes[#notes + 1] = ("%s (%s): this study's own storage; its trials are its data "
             .. 'already'):format(src.path, s.name)
-        elseif not src.study or s.name == src.study then
+        elseif not want or s.name == want then
           found = true
           local stored_space = util.json_decode(s.space) or {}
           local rows, dropped, why, drawn = {}, 0, nil, {}
@@ -214,9 +225,9 @@ function M.load(space, sources)
           end
         end
       end
-      if not found and src.study then
-        notes[#notes + 1] = ("%s: no study named '%s' (it holds %s)"):format(src.path,
-          src.study, #names > 0 and "'" .. table.concat(names, "', '") .. "'" or 'none')
+      if not found and want then
+        notes[#notes + 1] = ("%s: no study named '%s' (it holds %s)"):format(src.path, want,
+          #names > 0 and "'" .. table.concat(names, "', '") .. "'" or 'none')
       end
       store:close()
     end

@@ -253,6 +253,8 @@ return hpo.study({
     assert.is_true(w > 0.5, 'weight ' .. tostring(w))
     r = h.run(dir, { 'show', 'tgt.db' })
     assert.matches(('warm start: source src.db weighs %.2f'):format(w):gsub('%.', '%%.'), r.out)
+    -- The study file shows the same: its storage and study, found by loading it.
+    assert.are.equal(r.out, h.run(dir, { 'show', 'tgt.lua' }).out)
     -- The first trial is the source's best: within 0.05 of its optimum x = 1.
     local best = cjson.decode(h.run(dir, { 'export', 'tgt.db', '--format', 'json' }).out)
     h.rmdir(dir)

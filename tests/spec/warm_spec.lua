@@ -130,21 +130,39 @@ describe('warm_start', function()
     local dir = os.tmpname()
     os.remove(dir)
     assert(os.execute('mkdir -p ' .. dir))
-    spec_study({ name = 'older', space = { x = hpo.uniform(-5, 10), y = hpo.uniform(0, 15),
-      act = hpo.choice({ 'a', 'b' }) }, objective = function(p)
-      return p.x
-    end, trials = 10, sampler = hpo.random({ seed = 3 }) }):optimize({ quiet = true,
-      storage = dir .. '/older.db' })
+    local function write(name, text)
+      local fh = assert(io.open(dir .. '/' .. name, 'w'))
+      fh:write(text)
+      fh:close()
+    end
+    -- A study file whose study is not named after the file, stored where it says: found by
+    -- loading it (its name and storage), not by its file name.
+    write('older.lua', [[return hpo.study({ name = 'older', storage = 'kept/trials.db',
+      space = { x = hpo.uniform(-5, 10) }, objective = function(p) return p.x end })]])
+    write('broken.lua', 'return hpo.study({')
+    assert(os.execute('mkdir -p ' .. dir .. '/kept'))
+    local kept = dir .. '/kept/trials.db'
+    for _, name in ipairs({ 'older', 'other' }) do
+      spec_study({ name = name, space = { x = hpo.uniform(-5, 10), y = hpo.uniform(0, 15),
+        act = hpo.choice({ 'a', 'b' }) }, objective = function(p)
+        return p.x
+      end, trials = name == 'older' and 10 or 3, sampler = hpo.random({ seed = 3 }) })
+        :optimize({ quiet = true, storage = kept })
+    end
     local warm = require('hpo.warm')
     local study = task(hpo.random({ seed = 1 }), 1, { warm_start = {
-      { dir .. '/older.db', study = 'nope' }, dir .. '/older.lua', dir, dir .. '/none.db' } })
+      { kept, study = 'nope' }, dir .. '/older.lua', dir, dir .. '/none.db',
+      dir .. '/broken.lua', dir .. '/absent.lua' } })
     local points, notes = warm.load(study.space, study.warm_start)
-    assert.are.equal(10, #points)
-    assert.are.same({ dir .. "/older.db: no study named 'nope' (it holds 'older')",
-      dir .. '/older.lua is a study file: reading its default storage ' .. dir .. '/older.db',
+    assert.are.equal(10, #points)  -- older's, not other's
+    assert.are.same({ kept .. ": no study named 'nope' (it holds 'older', 'other')",
+      dir .. "/older.lua is a study file: reading its study 'older' from " .. kept,
       dir .. ': is a directory, not a storage file',
-      dir .. '/none.db: cannot open ' .. dir .. '/none.db: unable to open database file' },
-      notes)
+      dir .. '/none.db: cannot open ' .. dir .. '/none.db: unable to open database file',
+      dir .. '/broken.lua: cannot load this study file: ' .. dir
+        .. "/broken.lua:1: unexpected symbol near <eof>",
+      dir .. '/absent.lua: cannot load this study file: cannot open study file: ' .. dir
+        .. '/absent.lua: No such file or directory' }, notes)
     local fh = io.open(dir .. '/none.db')  -- a missing source is not created
     assert.is_nil(fh)
     assert(os.execute('rm -rf ' .. dir))
@@ -154,6 +172,10 @@ describe('warm_start', function()
     local dir = os.tmpname()
     os.remove(dir)
     assert(os.execute('mkdir -p ' .. dir))
+    local fh = assert(io.open(dir .. '/older.lua', 'w'))
+    fh:write("return hpo.study({ name = 'branin', storage = 'older.db', space = { x = "
+      .. 'hpo.uniform(0, 1) }, objective = function(p) return p.x end })')
+    fh:close()
     local older = dir .. '/older.db'
     task(hpo.random({ seed = 3 }), 10):optimize({ quiet = true, storage = older })
     local study = task(hpo.random({ seed = 1 }), 2, { warm_start = { older, dir .. '/./older.db',
@@ -161,7 +183,7 @@ describe('warm_start', function()
     study:optimize({ quiet = true, storage = dir .. '/new.db' })
     assert.are.equal(10, #study.warm_points)
     assert.are.same({ dir .. '/./older.db: the same study as ' .. older .. ', counted once',
-      dir .. '/older.lua is a study file: reading its default storage ' .. older,
+      dir .. "/older.lua is a study file: reading its study 'branin' from " .. older,
       dir .. '/older.lua: the same study as ' .. older .. ', counted once' }, study.warm_notes)
     -- The study in older.db resumed, naming its own study file as a source: no trials from it.
     study = task(hpo.random({ seed = 3 }), 12, { warm_start = { dir .. '/older.lua' } })
