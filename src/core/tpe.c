@@ -519,15 +519,22 @@ static double sample_dim(Tpe *t, const Mixture *mx, int j, int i) {
   return x;
 }
 
-// Whether point x is one of the n running points (every coordinate equal).
-static int is_running(const double *x, const double *running, int n, int d) {
+// Whether x equals one of the n points of rows (coordinates within 1e-9: encodings of the
+// same discrete value may differ in the last bits). A row's NaN (an inactive coordinate)
+// matches anything: with every other coordinate equal, the same one is inactive in x too.
+static int in_rows(const double *x, const double *rows, int n, int d) {
   for (int r = 0; r < n; r++) {
-    const double *p = running + (size_t)r * d;
+    const double *p = rows + (size_t)r * d;
     int same = 1;
-    for (int j = 0; j < d && same; j++) same = p[j] == x[j];
+    for (int j = 0; j < d && same; j++) same = isnan(p[j]) || fabs(p[j] - x[j]) <= 1e-9;
     if (same) return 1;
   }
   return 0;
+}
+
+// Whether x was evaluated already or is running.
+static int is_known(const Tpe *t, const double *x, const double *running, int nrunning) {
+  return in_rows(x, running, nrunning, t->dim) || in_rows(x, t->xs, t->n, t->dim);
 }
 
 static double logsumexp(const double *v, int n) {
@@ -797,6 +804,34 @@ int tpe_score(Tpe *t, const double *x, double *log_l, double *log_g) {
   return HPO_OK;
 }
 
+// A component of l(x) active in dimension j (the prior always is).
+static int active_component(const Mixture *mx, int j, Rng *rng) {
+  int i = pick_component(mx, rng);
+  for (int tries = 0; tries < 64 && isinf(mx->lw1[(size_t)j * (mx->m + 1) + i]); tries++)
+    i = pick_component(mx, rng);
+  return isinf(mx->lw1[(size_t)j * (mx->m + 1) + i]) ? mx->m : i;
+}
+
+// The best-scoring of nc candidates into x, by level (*have): 3 a new point, 2 an evaluated
+// one that is not running, 1 a running one; x changes only for a higher level than it holds.
+static void pick_new(const Tpe *t, const double *cand, double *score, int nc,
+                     const double *running, int nrunning, double *x, int *have) {
+  int d = t->dim;
+  for (int k = 0; k < nc && *have < 3; k++) {
+    int c = -1;
+    for (int q = 0; q < nc; q++)
+      if (!isnan(score[q]) && (c < 0 || score[q] > score[c])) c = q;
+    if (c < 0) return;
+    const double *xc = cand + (size_t)c * d;
+    int level = in_rows(xc, running, nrunning, d) ? 1 : in_rows(xc, t->xs, t->n, d) ? 2 : 3;
+    if (level > *have) {
+      *have = level;
+      memcpy(x, xc, sizeof(double) * (size_t)d);
+    }
+    score[c] = NAN;
+  }
+}
+
 int tpe_ask(Tpe *t, const double *running, int nrunning, int n_good, double *x) {
   int d = t->dim;
   if (t->n < t->opt.startup || t->n == 0) {
@@ -804,7 +839,7 @@ int tpe_ask(Tpe *t, const double *running, int nrunning, int n_good, double *x) 
     return HPO_OK;
   }
   int nc = t->opt.candidates;
-  double *cand = malloc(sizeof(double) * (size_t)nc * (size_t)d);
+  double *cand = malloc(sizeof(double) * (size_t)nc * (size_t)(d + 1));
   if (!cand) return HPO_ENOMEM;
   Split sp;
   int status = split_build(t, running, nrunning, n_good, &sp);
@@ -812,47 +847,48 @@ int tpe_ask(Tpe *t, const double *running, int nrunning, int n_good, double *x) 
     free(cand);
     return status;
   }
-  double ll, lg;
-  if (t->opt.multivariate) {
-    // Draw each candidate from one component of l(x), keep the best log l - log g. A
-    // candidate equal to a running trial (on a discrete space) is passed over while another
-    // is to be had: parallel workers should not evaluate the same point twice.
-    double best = -INFINITY;
-    int besti = -1;
-    for (int round = 0; round < 4 && besti < 0; round++) {
-      for (int c = 0; c < nc; c++) {
-        double *xc = cand + (size_t)c * d;
-        int i = pick_component(sp.good, &t->rng);
-        for (int j = 0; j < d; j++) xc[j] = sample_dim(t, sp.good, j, i);
-        if (round < 3 && is_running(xc, running, nrunning, d)) continue;
-        double score = split_score(t, &sp, xc, -1, &ll, &lg);
-        if (besti < 0 || score > best) {
-          best = score;
-          besti = c;
-        }
-      }
-    }
-    memcpy(x, cand + (size_t)besti * d, sizeof(double) * (size_t)d);
-  } else {
-    // Independently per dimension; cand is a probe vector whose only read coordinate is j.
+  double ll, lg, *score = cand + (size_t)nc * d;
+  // A candidate equal to an evaluated or running point is passed over while another is to be
+  // had (up to three more rounds of draws): on a discrete space l(x) can peak on one point,
+  // and TPE kept proposing it (bench/warm, svm-wine: the sources' best nine times in a row,
+  // where its neighbour was the optimum); parallel workers should not evaluate one point twice.
+  int have = 0;
+  if (!t->opt.multivariate) {
+    // Independently per dimension, the best of nc draws each; cand is a probe vector whose
+    // only read coordinate is j.
     for (int j = 0; j < d; j++) {
       double best = -INFINITY;
       for (int c = 0; c < nc; c++) {
-        // A component active in this dimension (the prior always is).
-        int i = pick_component(sp.good, &t->rng);
-        for (int tries = 0; tries < 64 && isinf(sp.good->lw1[(size_t)j * (sp.good->m + 1) + i]);
-             tries++)
-          i = pick_component(sp.good, &t->rng);
-        if (isinf(sp.good->lw1[(size_t)j * (sp.good->m + 1) + i])) i = sp.good->m;
-        cand[j] = sample_dim(t, sp.good, j, i);
-        double score = split_score(t, &sp, cand, j, &ll, &lg);
-        if (c == 0 || score > best) {
-          best = score;
+        cand[j] = sample_dim(t, sp.good, j, active_component(sp.good, j, &t->rng));
+        double sc = split_score(t, &sp, cand, j, &ll, &lg);
+        if (c == 0 || sc > best) {
+          best = sc;
           x[j] = cand[j];
         }
       }
     }
+    have = is_known(t, x, running, nrunning) ? 0 : 3;
   }
+  // Joint draws (multivariate: each from one component of l(x); else each coordinate from
+  // its own), scored by log l - log g, the best new one kept (checked best first).
+  for (int round = 0; round < 4 && have < 3; round++) {
+    for (int c = 0; c < nc; c++) {
+      double *xc = cand + (size_t)c * d;
+      if (t->opt.multivariate) {
+        int i = pick_component(sp.good, &t->rng);
+        for (int j = 0; j < d; j++) xc[j] = sample_dim(t, sp.good, j, i);
+        score[c] = split_score(t, &sp, xc, -1, &ll, &lg);
+      } else {
+        score[c] = 0;
+        for (int j = 0; j < d; j++) {
+          xc[j] = sample_dim(t, sp.good, j, active_component(sp.good, j, &t->rng));
+          score[c] += split_score(t, &sp, xc, j, &ll, &lg);
+        }
+      }
+    }
+    pick_new(t, cand, score, nc, running, nrunning, x, &have);
+  }
+  if (!have) memcpy(x, cand, sizeof(double) * (size_t)d);  // no finite score at all
   split_free(&sp);
   free(cand);
   return HPO_OK;

@@ -108,6 +108,27 @@ describe('hpo.tpe', function()
     assert.are.same({ 10, 11, 12, 13, 14 }, seen)
   end)
 
+  it('does not propose an evaluated configuration again while others are to be had', function()
+    -- 12 configurations, the best (1, 'y') found early: l(x) peaks on it, and before the
+    -- change TPE kept proposing it.
+    for _, multivariate in ipairs({ true, false }) do
+      local study = { space = space.new({ a = hpo.int(1, 4), b = hpo.choice({ 'x', 'y', 'z' }) }),
+        direction = 'minimize', running = {} }
+      local s = hpo.tpe({ seed = 4, startup = 1, multivariate = multivariate })
+      s:setup(study)
+      local seen = {}
+      for i = 1, 12 do
+        local p = s:ask(study)
+        local key = p.a .. p.b
+        assert.is_nil(seen[key], ('proposed twice: %s at ask %d (multivariate %s)'):format(key,
+          i, multivariate))
+        seen[key] = true
+        s:tell(study, { number = i, state = 'COMPLETE', params = p,
+          value = p.a + (p.b == 'y' and 0 or 2) })
+      end
+    end
+  end)
+
   it('does not propose a running configuration again (a parallel batch of 8)', function()
     local study = { space = space.new({ a = hpo.int(1, 4), b = hpo.choice({ 'x', 'y', 'z' }) }),
       direction = 'minimize', running = {} }
