@@ -509,7 +509,7 @@ local function cmd_report(args)
     end
   end
   local d = report.data(study, space, trials, curves)
-  local path = opts.output or (args[2]:gsub('%.db$', '') .. '.html')
+  local path = opts.output or (args[2]:gsub('%.db$', ''):gsub('%.lua$', '') .. '.html')
   local f, err = io.open(path, 'wb')
   if not f then
     util.fail_runtime(('cannot write the report: %s'):format(err))

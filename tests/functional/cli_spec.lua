@@ -255,6 +255,8 @@ return hpo.study({
     assert.matches(('warm start: source src.db weighs %.2f'):format(w):gsub('%.', '%%.'), r.out)
     -- The study file shows the same: its storage and study, found by loading it.
     assert.are.equal(r.out, h.run(dir, { 'show', 'tgt.lua' }).out)
+    assert.matches("report of study 'q' %(20 trials%) written to tgt%.html",
+      h.run(dir, { 'report', 'tgt.lua' }).out)
     -- The first trial is the source's best: within 0.05 of its optimum x = 1.
     local best = cjson.decode(h.run(dir, { 'export', 'tgt.db', '--format', 'json' }).out)
     h.rmdir(dir)
