@@ -106,9 +106,19 @@ local function open_stored(args, spec)
   end
   local path = pos[1]
   if path:match('%.lua$') then
-    local name
-    path, name = require('hpo.runner').file_storage(path)
+    local name, file = nil, path
+    path, name = require('hpo.runner').file_storage(file)
     opts.study = opts.study or name
+    if path == ':memory:' then
+      util.fail(nil, "%s keeps its trials in memory (storage = ':memory:'): none are stored",
+        file)
+    end
+    local f = io.open(path, 'rb')
+    if not f then
+      util.fail(nil, "%s stores its trials in %s, which does not exist yet: run the study first",
+        file, path)
+    end
+    f:close()
   end
   local f = io.open(path, 'rb')
   if not f then

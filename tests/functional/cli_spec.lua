@@ -264,6 +264,23 @@ return hpo.study({
   end)
 end)
 
+describe('hpolua show STUDY.lua', function()
+  it('reads the storage the study file names, and says when it has not run yet', function()
+    local dir = h.tmpdir()
+    h.write(dir .. '/a.lua', [[
+return hpo.study({ name = 'renamed', storage = 'kept.db', space = { x = hpo.uniform(0, 1) },
+  objective = function(p) return p.x end, trials = 3 })]])
+    local r = h.run(dir, { 'show', 'a.lua' })
+    assert.are.equal(2, r.code)
+    assert.matches('a%.lua stores its trials in %./kept%.db, which does not exist yet', r.err)
+    assert.are.equal(0, h.run(dir, { 'a.lua', '--quiet' }).code)
+    r = h.run(dir, { 'show', 'a.lua' })
+    assert.are.equal(0, r.code, r.err)
+    assert.matches("study 'renamed' %(minimize%)\ntrials: 3 complete", r.out)
+    h.rmdir(dir)
+  end)
+end)
+
 describe('hpolua examples/gp_branin.lua (GP-BO, two workers)', function()
   local dir = h.tmpdir()
   copy_example(dir, 'gp_branin.lua')
