@@ -106,8 +106,9 @@ local function open_stored(args, spec)
   end
   local path = pos[1]
   if path:match('%.lua$') then
-    local name, file = nil, path
-    path, name = require('hpo.runner').file_storage(file)
+    local file = path
+    local stored, name = require('hpo.runner').file_storage(file)
+    path = stored
     opts.study = opts.study or name
     if path == ':memory:' then
       util.fail(nil, "%s keeps its trials in memory (storage = ':memory:'): none are stored",
