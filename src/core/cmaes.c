@@ -104,7 +104,7 @@ static int start_run(CmaEs *c, int lambda, double sigma) {
   c->X = calloc((size_t)lambda * (size_t)n, sizeof(double));
   c->order = malloc(sizeof(int) * (size_t)lambda);
   c->hist_len = 10 + (int)ceil(30.0 * n / lambda);
-  c->hist = malloc(sizeof(double) * (size_t)c->hist_len);
+  c->hist = calloc((size_t)c->hist_len, sizeof(double));  // all of it is in the state
   if (!c->w || !c->Y || !c->X || !c->order || !c->hist) return HPO_ENOMEM;
   c->k = constants(n, lambda, c->w, &c->sum_w);
   if (c->opt.separable) {
@@ -145,7 +145,7 @@ int cmaes_new(CmaEs **out, int n, const double *x0, const CmaOptions *opt) {
   c->tmp = malloc(sizeof(double) * (size_t)n);
   c->tmp2 = malloc(sizeof(double) * (size_t)n);
   c->eig_work = malloc(sizeof(double) * nn);
-  c->best_x = malloc(sizeof(double) * (size_t)n);
+  c->best_x = calloc((size_t)n, sizeof(double));  // in the state before any best
   if (!c->m || !c->C || !c->B || !c->D || !c->ps || !c->pc || !c->tmp || !c->tmp2 ||
       !c->eig_work || !c->best_x) {
     cmaes_free(c);
