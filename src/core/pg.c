@@ -65,8 +65,9 @@ int pg_new(PgPolicy **out, int dim, const SpaceDim *dims, const PgOptions *opt) 
   p->np = np;
   double **arrays[5] = {&p->theta, &p->m, &p->v, &p->grad, &p->gtmp};
   for (int a = 0; a < 5; a++) *arrays[a] = calloc((size_t)np, sizeof(double));
-  p->bx = malloc(sizeof(double) * (size_t)o.batch * (size_t)dim);
-  p->br = malloc(sizeof(double) * (size_t)o.batch);
+  // The batch buffers are in the state (pg_get_state) before they fill: zeroed.
+  p->bx = calloc((size_t)o.batch * (size_t)dim, sizeof(double));
+  p->br = calloc((size_t)o.batch, sizeof(double));
   if (!p->theta || !p->m || !p->v || !p->grad || !p->gtmp || !p->bx || !p->br) {
     pg_free(p);
     return HPO_ENOMEM;
