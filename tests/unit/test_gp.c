@@ -10,6 +10,7 @@
 #include "core/gp.h"
 #include "core/lbfgsb.h"
 #include "core/normal.h"
+#include "core/qmc.h"
 #include "core/rng.h"
 #include "core/status.h"
 
@@ -376,6 +377,52 @@ static void test_bo_conditional(void) {
   CHECK_INT(good, 5);
 }
 
+// After warm-start seed trials the remaining Sobol points alternate with model-based asks,
+// a model-based one first, while the sources explain the study; a source that ranks it
+// backwards (scale 0) leaves a cold study, and its Sobol points come first.
+static void test_bo_seed_order(void) {
+  SpaceDim d[2] = {{.kind = DIM_FLOAT, .lo = 0, .hi = 1}, {.kind = DIM_FLOAT, .lo = 0, .hi = 1}};
+  for (int sign = 1; sign >= -1; sign -= 2) {
+    BoOptions o = bo_defaults();
+    o.seed = 3;
+    o.seeds = 5;
+    Bo *b;
+    CHECK_INT(bo_new(&b, 2, d, &o), HPO_OK);
+    enum { NS = 60 };
+    double X[2 * NS], z[NS];
+    Rng r;
+    rng_seed(&r, 99);
+    int best[5] = {0, 0, 0, 0, 0};
+    for (int i = 0; i < NS; i++) {
+      X[2 * i] = rng_uniform(&r);
+      X[2 * i + 1] = rng_uniform(&r);
+      z[i] = sign * branin(X + 2 * i);
+    }
+    CHECK_INT(bo_add_source(b, X, z, NS), HPO_OK);
+    for (int k = 0; k < 5; k++) {  // the seeds: the source's five best
+      int m = -1;
+      for (int i = 0; i < NS; i++) {
+        int used = 0;
+        for (int j = 0; j < k; j++) used |= best[j] == i;
+        if (!used && (m < 0 || z[i] < z[m])) m = i;
+      }
+      best[k] = m;
+      bo_tell(b, X + 2 * m, branin(X + 2 * m));
+    }
+    QmcSobol *q;
+    QmcOptions qo = qmc_defaults();
+    qo.seed = o.seed;
+    CHECK_INT(qmc_new(&q, 2, &qo), HPO_OK);
+    double s0[2], x[2];
+    qmc_next(q, s0);
+    CHECK_INT(bo_ask(b, NULL, 0, x), HPO_OK);
+    int sobol_first = x[0] == s0[0] && x[1] == s0[1];
+    CHECK(sobol_first == (sign < 0));
+    qmc_free(q);
+    bo_free(b);
+  }
+}
+
 int main(void) {
   gp_blas_threads(1);
   test_lbfgsb();
@@ -390,5 +437,6 @@ int main(void) {
   test_bo_pending();
   test_bo_conditional();
   test_bo_transfer();
+  test_bo_seed_order();
   return check_report();
 }
