@@ -58,7 +58,8 @@ int bo_set_condition(Bo *b, int j, int parent, const double *codes, int n);
 /// backwards) leaves the study's GP alone; otherwise EI and PI measure improvement from
 /// the model's best mean at the study's points (plug-in), not from the best value. The
 /// Sobol startup still runs, its startup - o.seeds points alternating with model-based asks
-/// after the seed trials (a model-based one first), or before them at a scale of 0.
+/// after the seed trials (a model-based one first), or at a scale of 0 all startup points
+/// before them (untrusted seeds do not count towards the startup).
 /// Thompson sampling uses the study's GP.
 /// Returns a status.
 int bo_add_source(Bo *b, const double *X, const double *z, int n);
