@@ -146,13 +146,7 @@ static void test_state_roundtrip(void) {
   CmaEs *f1, *f2;
   cmaes_new(&f1, 6, NULL, &o);
   cmaes_new(&f2, 6, NULL, &o);
-  size = cmaes_state_size(f1);
-  double *s1 = malloc(sizeof(double) * (size_t)size), *s2 = malloc(sizeof(double) * (size_t)size);
-  cmaes_get_state(f1, s1);
-  cmaes_get_state(f2, s2);
-  CHECK(memcmp(s1, s2, sizeof(double) * (size_t)size) == 0);
-  free(s1);
-  free(s2);
+  CHECK_SAME_STATE(cmaes_get_state, f1, f2, cmaes_state_size(f1));
   cmaes_free(f1);
   cmaes_free(f2);
 }

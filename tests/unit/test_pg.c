@@ -112,12 +112,7 @@ static void test_state_roundtrip(void) {
   o.seed = 5;
   pg_new(&a, 2, d, &o);
   pg_new(&b, 2, d, &o);
-  double *sa = malloc(sizeof(double) * (size_t)size), *sb = malloc(sizeof(double) * (size_t)size);
-  pg_get_state(a, sa);
-  pg_get_state(b, sb);
-  CHECK(memcmp(sa, sb, sizeof(double) * (size_t)size) == 0);
-  free(sa);
-  free(sb);
+  CHECK_SAME_STATE(pg_get_state, a, b, size);
   pg_free(a);
   pg_free(b);
 }
