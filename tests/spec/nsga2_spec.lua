@@ -116,6 +116,27 @@ describe('a study with several objectives', function()
     assert.is_true(b >= 65, b .. ' of the last 100 with act = b') -- random: 33; at most 78
   end)
 
+  it('does not breed a configuration it has run while new ones are to be had', function()
+    -- A 10 x 10 integer grid, 100 trials: measured 81 to 88 distinct configurations over
+    -- seeds 1-4; before children equal to earlier trials were drawn again, 49 to 56.
+    for seed = 1, 4 do
+      local r = spec_util.study({
+        space = { a = hpo.int(0, 9), b = hpo.int(0, 9) }, trials = 100,
+        directions = { 'minimize', 'minimize' }, sampler = hpo.nsga2({ seed = seed }),
+        objective = function(p)
+          return { p.a + (p.b - 4) ^ 2, (9 - p.a) + (p.b - 5) ^ 2 }
+        end,
+      }):optimize({ quiet = true })
+      local seen, distinct = {}, 0
+      for _, t in ipairs(r.trials) do
+        local k = t.params.a .. ',' .. t.params.b
+        distinct = distinct + (seen[k] and 0 or 1)
+        seen[k] = true
+      end
+      assert.is_true(distinct >= 80, ('seed %d: %d distinct of 100'):format(seed, distinct))
+    end
+  end)
+
   it('maximises an objective whose direction says so', function()
     local r = spec_util.study({
       space = { x = hpo.uniform(0, 1) }, trials = 200,
