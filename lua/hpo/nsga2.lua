@@ -64,7 +64,13 @@ function Nsga2:setup(study, state)
     self.signs[i] = obj.direction == 'maximize' and -1 or 1
   end
   self.engine = core.nsga2(study.space.core, #objectives, o)
-  self.seen = {}  -- keys of the configurations told (tell)
+  self.seen = {}  -- keys of the configurations told (tell), on a space with a discrete one
+  self.discrete = false
+  for _, name in ipairs(study.space.names) do
+    local p = study.space.params[name]
+    local continuous = (p.kind == 'uniform' or p.kind == 'loguniform') and not p.step
+    self.discrete = self.discrete or not continuous
+  end
   if rng then
     self.engine:restore(rng)
   end
@@ -81,7 +87,9 @@ end
 
 function Nsga2:tell(study, trial)
   local x = study.space:encode(trial.params)
-  self.seen[key_of(x)] = true
+  if self.discrete then
+    self.seen[key_of(x)] = true
+  end
   local values = trial.values or (trial.value and { trial.value })
   if trial.state == 'COMPLETE' and values then
     local f = {}
@@ -94,13 +102,17 @@ function Nsga2:tell(study, trial)
   end
 end
 
--- A child equal to a finished or running trial is drawn again, up to 10 times (pymoo's
--- eliminate_duplicates does the same by default): on a discrete space crossover of two
--- parents and a mutation that missed often give back a parent (on a 10 x 10 integer grid
--- 100 trials held 49 to 56 distinct configurations; now 81 to 88), and on continuous ones a
--- child that neither crossover nor mutation touched is a parent's copy (bench/nsga2_quality,
--- ZDT1-3, 10 seeds: level at 5000 evaluations, ahead at 25000 in 8 of 10 seeds each).
+-- On a space with a discrete parameter, a child equal to a finished or running trial is
+-- drawn again, up to 10 times (pymoo's eliminate_duplicates does so by default): crossover
+-- of two parents and a mutation that missed often give back a parent (on a 10 x 10 integer
+-- grid 100 trials held 49 to 56 distinct configurations; now 81 to 88). Not on continuous
+-- spaces, where only a child no operator touched repeats a parent: the check (keys built in
+-- Lua) tripled the overhead per trial there (0.095 -> 0.27 ms at 10000 trials), for gains
+-- of 1e-4 in hypervolume at 25000 evaluations on ZDT1-3.
 function Nsga2:ask(study)
+  if not self.discrete then
+    return (study.space:decode(self.engine:ask()))
+  end
   local running = {}
   for _, r in pairs(study.running or {}) do
     running[key_of(study.space:encode(r.params))] = true
