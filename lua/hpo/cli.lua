@@ -104,25 +104,22 @@ local function open_stored(args, spec)
     usage_error('%s: expected one storage file (DB) or study file, got %d arguments', args[1],
       #pos)
   end
-  local path = pos[1]
+  local path, file = pos[1], nil
   if path:match('%.lua$') then
-    local file = path
-    local stored, name = require('hpo.runner').file_storage(file)
-    path = stored
+    local name
+    file = path
+    path, name = require('hpo.runner').file_storage(file)
     opts.study = opts.study or name
     if path == ':memory:' then
       util.fail(nil, "%s keeps its trials in memory (storage = ':memory:'): none are stored",
         file)
     end
-    local f = io.open(path, 'rb')
-    if not f then
-      util.fail(nil, "%s stores its trials in %s, which does not exist yet: run the study first",
-        file, path)
-    end
-    f:close()
   end
   local f = io.open(path, 'rb')
-  if not f then
+  if not f and file then
+    util.fail(nil, "%s stores its trials in %s, which does not exist yet: run the study first",
+      file, path)
+  elseif not f then
     util.fail(nil, 'no such study file: %s', path)
   end
   f:close()

@@ -719,6 +719,13 @@ static int thompson(Bo *b, double *x) {
   return st;
 }
 
+// The next point of the Sobol startup, snapped to the space.
+static int startup_point(Bo *b, double *x) {
+  int st = qmc_next(b->startup, x);
+  if (st == HPO_OK) snap(b, x);
+  return st;
+}
+
 int bo_ask(Bo *b, const double *pending, int npending, double *x) {
   int dim = b->dim;
   // The Sobol startup runs with sources too, the seed trials counting towards it: seeds sit
@@ -734,12 +741,7 @@ int bo_ask(Bo *b, const double *pending, int npending, double *x) {
   int after = b->n - b->o.seeds;  // model-based and Sobol asks since the seed trials
   if (b->nsrc > 0 && b->o.seeds > 0 && after >= 0 && b->n >= 2)
     sobol = (int64_t)qmc_index(b->startup) < b->o.startup - b->o.seeds && after % 2 == 1;
-  if (sobol) {
-    int st = qmc_next(b->startup, x);
-    if (st != HPO_OK) return st;
-    snap(b, x);
-    return HPO_OK;
-  }
+  if (sobol) return startup_point(b, x);
   int st = fit(b);
   if (st == HPO_OK && b->nsrc > 0) st = rgpe_weights(b);
   if (st != HPO_OK) return st;
@@ -776,11 +778,8 @@ int bo_ask(Bo *b, const double *pending, int npending, double *x) {
   // (Sobol first with the seeds counted: 0.28 and 0.05). Warm runs, where the scale is 0 at
   // a few early asks: Hartmann6 at 20 trials 0.121 -> 0.128, the rest within noise.
   if (b->nsrc > 0 && b->o.seeds > 0 && b->o.acq != BO_TS && !b->transfer &&
-      b->n >= b->o.seeds && (int64_t)qmc_index(b->startup) < b->o.startup) {
-    st = qmc_next(b->startup, x);
-    if (st == HPO_OK) snap(b, x);
-    return st;
-  }
+      b->n >= b->o.seeds && (int64_t)qmc_index(b->startup) < b->o.startup)
+    return startup_point(b, x);
   double t = (double)b->n;
   b->sqrt_beta = sqrt(b->o.beta > 0 ? b->o.beta
                                     : 2 * log(dim * t * t * M_PI * M_PI / (6 * 0.1)));
