@@ -13,7 +13,7 @@ Gp.__index = Gp
 local OPTIONS = {
   seed = 'integer', startup = 'integer', acq = 'string', beta = 'number', kernel = 'string',
   deterministic = 'boolean', candidates = 'integer', local_starts = 'integer', pending = 'string',
-  warp = 'boolean', refit = 'number', fit_points = 'integer',
+  warp = 'boolean', refit = 'number', fit_points = 'integer', trust_region = 'number',
 }
 
 local CHOICES = {
@@ -30,7 +30,9 @@ local CHOICES = {
 --- distances to the best), refit (0.05: re-optimise the hyperparameters once the data has
 --- grown by this fraction since the last optimisation, every ask below 40 trials; 0: always),
 --- fit_points (400: above this many trials the hyperparameters are fitted on a random subset
---- of this size; the model still uses every trial).
+--- of this size; the model still uses every trial), trust_region (0.4: with warm-start
+--- sources that explain the study, the model searches a box of this side around the best
+--- trial, TuRBO-style; 0: the whole space).
 function M.gp(opts)
   local where = util.where()
   opts = util.check_options(where, 'gp', opts, OPTIONS)
@@ -46,13 +48,14 @@ function M.gp(opts)
     end
   end
   if (opts.candidates or 2048) < 1 or (opts.startup or 10) < 0 or (opts.local_starts or 5) < 0
-    or (opts.beta or 2) < 0 or (opts.refit or 0) < 0 or (opts.fit_points or 400) < 2 then
+    or (opts.beta or 2) < 0 or (opts.refit or 0) < 0 or (opts.fit_points or 400) < 2
+    or (opts.trust_region or 0) < 0 then
     util.fail(where, 'hpo.gp: candidates must be >= 1, fit_points >= 2, startup, local_starts, '
-      .. 'beta and refit >= 0')
+      .. 'beta, refit and trust_region >= 0')
   end
   local o = { startup = 10, acq = 'logei', beta = 2, kernel = 'matern52', candidates = 2048,
     local_starts = 5, pending = 'believer', deterministic = false, warp = true, refit = 0.05,
-    fit_points = 400 }
+    fit_points = 400, trust_region = 0.4 }
   for k, v in pairs(opts) do
     o[k] = v
   end

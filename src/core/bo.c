@@ -41,12 +41,13 @@ struct Bo {
   double *ccode;  // the parents' codes that activate them
   double *cbuf;   // canonical copies of candidates (ccap points)
   int ccap;
+  double *box;    // this ask's search box: lower bounds, then upper bounds (dim each)
 };
 
 BoOptions bo_defaults(void) {
   return (BoOptions){.startup = 10, .acq = BO_LOGEI, .beta = 2, .kernel = GP_MATERN52,
                      .candidates = 2048, .local_starts = 5, .believer = 1, .warp = 1, .refit = 0.05,
-                     .fit_points = 400};
+                     .fit_points = 400, .trust = 0.4};
 }
 
 int bo_new(Bo **out, int dim, const SpaceDim *dims, const BoOptions *opt) {
@@ -61,11 +62,12 @@ int bo_new(Bo **out, int dim, const SpaceDim *dims, const BoOptions *opt) {
   rng_seed(&b->rng, b->o.seed);
   b->dims = malloc(sizeof(SpaceDim) * (size_t)dim);
   b->cont = malloc(sizeof(int) * (size_t)dim);
+  b->box = malloc(sizeof(double) * 2 * (size_t)dim);
   int *cat = calloc((size_t)dim, sizeof(int));
   QmcOptions qo = qmc_defaults();
   qo.seed = b->o.seed;
   int st = HPO_ENOMEM;
-  if (b->dims && b->cont && cat) {
+  if (b->dims && b->cont && b->box && cat) {
     memcpy(b->dims, dims, sizeof(SpaceDim) * (size_t)dim);
     for (int j = 0; j < dim; j++) {
       cat[j] = dims[j].kind == DIM_CATEGORICAL;
@@ -102,6 +104,7 @@ void bo_free(Bo *b) {
   qmc_free(b->startup);
   free(b->dims);
   free(b->cont);
+  free(b->box);
   free(b->X);
   free(b->y);
   free(b->w);
@@ -522,8 +525,8 @@ static double refine(Bo *b, double *x, double *work) {
   double *scr = work, *xc = work + 3 * dim, *lo = xc + dim, *hi = lo + dim, *t = hi + dim;
   double best = acq_at(b, x, NULL, NULL);
   for (int k = 0; k < b->ncont; k++) {
-    lo[k] = 0;
-    hi[k] = 1;
+    lo[k] = b->box[b->cont[k]];
+    hi[k] = b->box[dim + b->cont[k]];
   }
   LbfgsOptions lo_ = lbfgsb_defaults();
   lo_.max_iter = 30;
@@ -719,6 +722,58 @@ static int thompson(Bo *b, double *x) {
   return st;
 }
 
+// The search box of a model-based ask (b->box): the unit cube, or with sources that explain
+// the study (transfer on) TuRBO's trust region around the best trial (Eriksson et al. 2019,
+// "Scalable global optimization via local Bayesian optimization"). The sources vouch for the
+// region of the seeds, so the asks refine it instead of spreading over every region the
+// sources rate well: with the sources' three equal optima of Branin in view, warm GP had
+// spent its asks on all three. Its side starts at o.trust, scaled per coordinate by the
+// study's GP's lengthscales (geometric mean 1); it doubles (to at most 1.6) after 3 trials in
+// a row that improve on the best by 1e-3 of its size, halves after max(4, dim) that do not,
+// and below 2^-7 it is given up (the search is global again) until a trial improves on the
+// best. It is replayed from the trials after the seeds at each ask, Sobol points included,
+// so it needs no state of its own and a resumed study continues it. bench/warm, 20 seeds,
+// against the global search: Branin at 20 trials 1.4e-4 -> 1.8e-6, Branin-near 1.9e-6 ->
+// 3.4e-7, Rosenbrock-4 4.3 -> 2.3 (at 100: 0.59 -> 0.48; at 50 1.11 -> 1.23, p = 0.09);
+// Hartmann6 and the adversarial sources (scale 0) as before. Sides 0.2 and 0.8 measured
+// too: 0.2 cost Rosenbrock-4 at 50 (1.58, p < 0.01), 0.8 gained less at 20.
+static void search_box(Bo *b, int inc) {
+  int dim = b->dim, on = b->transfer && b->o.trust > 0;
+  double side = b->o.trust;
+  if (on) {
+    int fails = dim > 4 ? dim : 4, succ = 0, fail = 0;
+    double best = -HUGE_VAL;
+    for (int i = 0; i < b->n; i++) {
+      int better = b->y[i] > best + 1e-3 * fabs(best);
+      if (i >= b->o.seeds && !on && better) {
+        on = 1;
+        side = b->o.trust;
+        succ = fail = 0;
+      } else if (i >= b->o.seeds && on) {
+        succ = better ? succ + 1 : 0;
+        fail = better ? 0 : fail + 1;
+        if (succ == 3) side = fmin(2 * side, 1.6), succ = 0;
+        if (fail == fails) side /= 2, fail = 0;
+        on = side >= 1.0 / 128;
+      }
+      best = fmax(best, b->y[i]);
+    }
+  }
+  const double *theta = gp_theta(b->gp);  // log lengthscales first
+  double mean = 0;
+  int k = 0;
+  for (int j = 0; j < dim; j++)
+    if (b->dims[j].kind != DIM_CATEGORICAL) mean += theta[j], k++;
+  mean /= k > 0 ? k : 1;
+  for (int j = 0; j < dim; j++) {  // categorical and inactive coordinates stay free
+    double c = b->X[(size_t)inc * dim + j];
+    int free_ = !on || b->dims[j].kind == DIM_CATEGORICAL || isnan(c);
+    double h = free_ ? 1 : 0.5 * side * exp(theta[j] - mean);
+    b->box[j] = free_ ? 0 : fmax(0, c - h);
+    b->box[dim + j] = free_ ? 1 : fmin(1, c + h);
+  }
+}
+
 // The next point of the Sobol startup, snapped to the space.
 static int startup_point(Bo *b, double *x) {
   int st = qmc_next(b->startup, x);
@@ -784,6 +839,7 @@ int bo_ask(Bo *b, const double *pending, int npending, double *x) {
   b->sqrt_beta = sqrt(b->o.beta > 0 ? b->o.beta
                                     : 2 * log(dim * t * t * M_PI * M_PI / (6 * 0.1)));
   if (b->o.acq == BO_TS) return thompson(b, x);
+  search_box(b, inc);
   int m = b->o.candidates, ns = b->o.local_starts;
   double *C = malloc(sizeof(double) * ((size_t)m * (dim + 2) + (size_t)(ns + 1) * dim + 7 * (size_t)dim));
   if (!C) return HPO_ENOMEM;
@@ -795,8 +851,12 @@ int bo_ask(Bo *b, const double *pending, int npending, double *x) {
   st = qmc_new(&q, dim, &qo);
   if (st == HPO_OK) {
     for (int i = 0; i < m; i++) {
-      qmc_next(q, C + (size_t)i * dim);
-      snap(b, C + (size_t)i * dim);
+      double *c = C + (size_t)i * dim;
+      qmc_next(q, c);
+      for (int j = 0; j < dim; j++)
+        if (b->dims[j].kind != DIM_CATEGORICAL)
+          c[j] = b->box[j] + c[j] * (b->box[dim + j] - b->box[j]);
+      snap(b, c);
     }
     qmc_free(q);
     st = model_predict(b, C, m, mean, var);

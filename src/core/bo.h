@@ -27,6 +27,7 @@ typedef struct {
   double refit;       ///< re-optimise theta once the data grew by this fraction (0.05; 0: always)
   int fit_points;     ///< optimise theta on a random subset of at most this many points (400)
   int seeds;          ///< the first observations are this many warm-start seed trials (0)
+  double trust;       ///< with sources: the trust region's first side (0.4; 0: none; below)
 } BoOptions;
 
 typedef struct Bo Bo;
@@ -59,8 +60,12 @@ int bo_set_condition(Bo *b, int j, int parent, const double *codes, int n);
 /// the model's best mean at the study's points (plug-in), not from the best value. The
 /// Sobol startup still runs, its startup - o.seeds points alternating with model-based asks
 /// after the seed trials (a model-based one first), or at a scale of 0 all startup points
-/// before them (untrusted seeds do not count towards the startup).
-/// Thompson sampling uses the study's GP.
+/// before them (untrusted seeds do not count towards the startup). While the scale is not
+/// 0, the model-based asks search a trust region around the best trial (TuRBO's, Eriksson
+/// et al. 2019): a box of side o.trust scaled by the lengthscales, doubled after 3
+/// improvements in a row, halved after max(4, dim) trials without one, and given up below
+/// 2^-7 until a trial improves on the best again. It is rebuilt from the trials at each ask,
+/// so a resumed study continues it. Thompson sampling uses the study's GP.
 /// Returns a status.
 int bo_add_source(Bo *b, const double *X, const double *z, int n);
 /// Weights of the last ask into w (may be NULL): nsrc sources then the target (nsrc + 1

@@ -115,7 +115,7 @@ static LBo *check_bo(lua_State *L) {
 
 /// core.gp(space, {seed, startup, acq = 'logei'|'logpi'|'ucb'|'ts', beta, kernel,
 ///   deterministic, candidates, local_starts, pending = 'believer'|'liar', warp, refit,
-///   fit_points, seeds}) -> hpo.GpBo
+///   fit_points, seeds, trust_region}) -> hpo.GpBo
 static int l_bo_new(lua_State *L) {
   int n;
   const SpaceDim *dims = l_space_check(L, 1, &n);
@@ -134,6 +134,7 @@ static int l_bo_new(lua_State *L) {
     o.refit = l_optfield_num(L, 2, "refit", o.refit);
     o.fit_points = (int)l_optfield_int(L, 2, "fit_points", o.fit_points);
     o.seeds = (int)l_optfield_int(L, 2, "seeds", 0);
+    o.trust = l_optfield_num(L, 2, "trust_region", o.trust);
     lua_getfield(L, 2, "acq");
     if (!lua_isnil(L, -1)) o.acq = (BoAcq)luaL_checkoption(L, -1, NULL, acqs);
     lua_getfield(L, 2, "kernel");
