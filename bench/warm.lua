@@ -4,7 +4,9 @@
 -- optimum by a shift d ~ U(-0.05, 0.05) per coordinate of the unit cube (U(-0.01, 0.01) for
 -- the closer "-near" families) and rescales and offsets the objective (a ~ U(0.5, 2),
 -- b ~ U(-1, 1)): f_k(u) = a f(u - d) + b. Each sibling
--- was tuned by an earlier study of 100 TPE trials. The target (d = 0, a = 1, b = 0) runs
+-- was tuned by an earlier study of 100 TPE trials (SOURCES=same in the environment: of 100
+-- trials of the sampler under test, seed 1000 + k, as a user who tunes every task with one
+-- sampler would have them). The target (d = 0, a = 1, b = 0) runs
 -- cold, warm (from the three siblings) or adversarial (from siblings with negated objectives).
 -- The scikit-learn family (below) tunes one model on three datasets.
 -- Prints "problem seed r10 r20 r50 r100": the regret of the best trial after 10, 20, 50, 100
@@ -116,8 +118,10 @@ for _, p in ipairs(problems) do
     for k, fn in ipairs(siblings(p)) do
       local path = ('%s-%s-%d.db'):format(dir, p.name, k)
       os.remove(path)
-      hpo.study({ name = p.name, space = sp, objective = fn, trials = 100,
-        sampler = hpo.tpe({ seed = 1000 + k }) }):optimize({ quiet = true, storage = path })
+      local earlier = os.getenv('SOURCES') == 'same' and sampler(1000 + k)
+        or hpo.tpe({ seed = 1000 + k })
+      hpo.study({ name = p.name, space = sp, objective = fn, trials = 100, sampler = earlier })
+        :optimize({ quiet = true, storage = path })
       sources[k] = path
     end
   end

@@ -741,10 +741,10 @@ static void search_box(Bo *b, int inc) {
   int dim = b->dim, on = b->transfer && b->o.trust > 0;
   double side = b->o.trust;
   if (on) {
-    int fails = dim > 4 ? dim : 4, succ = 0, fail = 0;
+    int patience = dim > 4 ? dim : 4, succ = 0, fail = 0;
     double best = -HUGE_VAL;
     for (int i = 0; i < b->n; i++) {
-      int better = b->y[i] > best + 1e-3 * fabs(best);
+      int better = b->y[i] > best + (isinf(best) ? 0 : 1e-3 * fabs(best));
       if (i >= b->o.seeds && !on && better) {
         on = 1;
         side = b->o.trust;
@@ -753,7 +753,7 @@ static void search_box(Bo *b, int inc) {
         succ = better ? succ + 1 : 0;
         fail = better ? 0 : fail + 1;
         if (succ == 3) side = fmin(2 * side, 1.6), succ = 0;
-        if (fail == fails) side /= 2, fail = 0;
+        if (fail == patience) side /= 2, fail = 0;
         on = side >= 1.0 / 128;
       }
       best = fmax(best, b->y[i]);

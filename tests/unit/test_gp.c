@@ -328,11 +328,11 @@ static void test_bo_transfer(void) {
     bo_transfer(1, 13, -1, -1, &w);
     return;
   }
-  // Measured at 20 asks (10 of them Sobol) over seeds 1-30: warm's median 1.0e-6 (8.9e-6
-  // without the trust region), ahead of cold (median 0.09) in 30; seeds 1-5: warm 6.6e-8 to
-  // 2.7e-3. The source's weight at the end: median 0.47 (0.77 without the trust region: the
+  // Measured at 20 asks (10 of them Sobol) over seeds 1-30: warm's median 1.8e-6 (8.9e-6
+  // without the trust region), ahead of cold (median 0.09) in 29; seeds 1-5: warm 5.3e-7 to
+  // 2.7e-3. The source's weight at the end: median 0.53 (0.77 without the trust region: the
   // study's trials close in on the optimum, where the shifted source misranks them), 0 in 3 of
-  // 30; seeds 1-5: 0.60, 0.43, 0, 0.79, 0.30. The adversarial source ends at weight 0 and 1e-3
+  // 30; seeds 1-5: 0.60, 0.51, 0, 0.79, 0.23. The adversarial source ends at weight 0 and 1e-3
   // regret after 40 asks in 28 of 30.
   int better = 0, close = 0, kept = 0;
   for (uint64_t s = 1; s <= 5; s++) {
