@@ -31,7 +31,7 @@ local CHOICES = {
 --- grown by this fraction since the last optimisation, every ask below 40 trials; 0: always),
 --- fit_points (400: above this many trials the hyperparameters are fitted on a random subset
 --- of this size; the model still uses every trial), trust_region (0.4: with warm-start
---- sources that explain the study, the model searches a box of this side around the best
+--- sources that explain the study, the model searches a cube of this side around the best
 --- trial, TuRBO-style; 0: the whole space).
 function M.gp(opts)
   local where = util.where()

@@ -62,10 +62,10 @@ int bo_set_condition(Bo *b, int j, int parent, const double *codes, int n);
 /// after the seed trials (a model-based one first), or at a scale of 0 all startup points
 /// before them (untrusted seeds do not count towards the startup). While the scale is not
 /// 0, the model-based asks search a trust region around the best trial (TuRBO's, Eriksson
-/// et al. 2019): a box of side o.trust scaled by the lengthscales, doubled after 3
-/// improvements in a row, halved after max(4, dim) trials without one, and given up below
-/// 2^-7 until a trial improves on the best again. It is rebuilt from the trials at each ask,
-/// so a resumed study continues it. Thompson sampling uses the study's GP.
+/// et al. 2019, but a cube): side o.trust, doubled after 3 improvements in a row, halved
+/// after max(4, dim) trials without one, and given up below 2^-7 until a trial improves on
+/// the best again. It is rebuilt from the trials at each ask, so a resumed study continues
+/// it. Thompson sampling uses the study's GP.
 /// Returns a status.
 int bo_add_source(Bo *b, const double *X, const double *z, int n);
 /// Weights of the last ask into w (may be NULL): nsrc sources then the target (nsrc + 1
