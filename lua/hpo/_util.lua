@@ -293,6 +293,17 @@ function M.with_seed(opts, seed)
   return o
 end
 
+--- Exact text of the first n numbers of a list (hexadecimal floats; 'nan' for a missing
+--- value): sampler states, and keys that tell configurations apart.
+function M.pack_numbers(list, n)
+  local parts = {}
+  for i = 1, n do
+    local v = list[i]
+    parts[i] = v == nil and 'nan' or ('%a'):format(v)
+  end
+  return table.concat(parts, ',')
+end
+
 --- The position of v in the list t, or nil.
 function M.index_of(t, v)
   for i, x in ipairs(t) do

@@ -47,16 +47,6 @@ function M.cmaes(opts)
     x0 = opts.x0, bounds = opts.bounds or 'resample', where = where }, Cma)
 end
 
--- Exact text of a list of numbers (hexadecimal floats; NaN for a missing value).
-local function pack(list, n)
-  local parts = {}
-  for i = 1, n do
-    local v = list[i]
-    parts[i] = v == nil and 'nan' or ('%a'):format(v)
-  end
-  return table.concat(parts, ',')
-end
-
 local function unpack_list(text)
   local list = {}
   for v in text:gmatch('[^,]+') do
@@ -431,12 +421,12 @@ function Cma:state()
     for _, p in ipairs(self.points) do
       table.move(p, 1, #p, #flat + 1, flat)
     end
-    pts = pack(flat, #flat)
+    pts = util.pack_numbers(flat, #flat)
     local r = {}
     for k = 1, #self.points do
       r[k] = self.results[k] or nil
     end
-    res = pack(r, #self.points)
+    res = util.pack_numbers(r, #self.points)
   end
   local idx = {}
   for k, members in pairs(self.index) do

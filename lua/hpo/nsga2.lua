@@ -76,13 +76,10 @@ function Nsga2:setup(study, state)
   end
 end
 
--- A key for a configuration: its encoded values, exactly.
+-- A key for a configuration: its encoded values, exactly (an inactive one is the same NaN
+-- from every encode).
 local function key_of(x)
-  local parts = {}
-  for i, v in ipairs(x) do
-    parts[i] = v ~= v and '-' or ('%a'):format(v)
-  end
-  return table.concat(parts, ' ')
+  return util.pack_numbers(x, #x)
 end
 
 function Nsga2:tell(study, trial)
@@ -114,8 +111,8 @@ function Nsga2:ask(study)
     return (study.space:decode(self.engine:ask()))
   end
   local running = {}
-  for _, r in pairs(study.running or {}) do
-    running[key_of(study.space:encode(r.params))] = true
+  for _, x in ipairs(util.running_points(study)) do
+    running[key_of(x)] = true
   end
   local params
   for _ = 1, 10 do

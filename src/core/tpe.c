@@ -532,9 +532,9 @@ static int in_rows(const double *x, const double *rows, int n, int d) {
   return 0;
 }
 
-// Whether x was evaluated already or is running.
-static int is_known(const Tpe *t, const double *x, const double *running, int nrunning) {
-  return in_rows(x, running, nrunning, t->dim) || in_rows(x, t->xs, t->n, t->dim);
+// How new x is: 3 a new point, 2 an evaluated one that is not running, 1 a running one.
+static int novelty(const Tpe *t, const double *x, const double *running, int nrunning) {
+  return in_rows(x, running, nrunning, t->dim) ? 1 : in_rows(x, t->xs, t->n, t->dim) ? 2 : 3;
 }
 
 static double logsumexp(const double *v, int n) {
@@ -812,8 +812,8 @@ static int active_component(const Mixture *mx, int j, Rng *rng) {
   return isinf(mx->lw1[(size_t)j * (mx->m + 1) + i]) ? mx->m : i;
 }
 
-// The best-scoring of nc candidates into x, by level (*have): 3 a new point, 2 an evaluated
-// one that is not running, 1 a running one; x changes only for a higher level than it holds.
+// The best-scoring of nc candidates into x, by novelty (*have: the novelty x holds); x
+// changes only for a newer point.
 static void pick_new(const Tpe *t, const double *cand, double *score, int nc,
                      const double *running, int nrunning, double *x, int *have) {
   int d = t->dim;
@@ -823,7 +823,7 @@ static void pick_new(const Tpe *t, const double *cand, double *score, int nc,
       if (!isnan(score[q]) && (c < 0 || score[q] > score[c])) c = q;
     if (c < 0) return;
     const double *xc = cand + (size_t)c * d;
-    int level = in_rows(xc, running, nrunning, d) ? 1 : in_rows(xc, t->xs, t->n, d) ? 2 : 3;
+    int level = novelty(t, xc, running, nrunning);
     if (level > *have) {
       *have = level;
       memcpy(x, xc, sizeof(double) * (size_t)d);
@@ -867,7 +867,7 @@ int tpe_ask(Tpe *t, const double *running, int nrunning, int n_good, double *x) 
         }
       }
     }
-    have = is_known(t, x, running, nrunning) ? 0 : 3;
+    have = novelty(t, x, running, nrunning) == 3 ? 3 : 0;
   }
   // Joint draws (multivariate: each from one component of l(x); else each coordinate from
   // its own), scored by log l - log g, the best new one kept (checked best first).
