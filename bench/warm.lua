@@ -12,7 +12,8 @@
 -- Prints "problem seed r10 r20 r50 r100": the regret of the best trial after 10, 20, 50, 100
 -- trials.
 -- usage: lua5.4 bench/warm.lua SAMPLER MODE SEEDS   (tpe | cmaes | gp; cold | warm | adversarial)
--- STARTUP=n in the environment sets TPE's or GP's startup (default 10).
+-- STARTUP=n in the environment sets TPE's or GP's startup (default 10); PROBLEMS=a,b runs
+-- only the named problems.
 local hpo = require('hpo')
 local f = hpo.functions
 local kind, mode, seeds = arg[1], arg[2], tonumber(arg[3])
@@ -111,7 +112,11 @@ local function siblings(p)
   return out
 end
 
+local only = os.getenv('PROBLEMS')
 for _, p in ipairs(problems) do
+  if only and not (',' .. only .. ','):find(',' .. p.name .. ',', 1, true) then
+    goto next
+  end
   local sources = {}
   local sp = p.space or space(p.dim)
   if mode ~= 'cold' then
@@ -144,4 +149,5 @@ for _, p in ipairs(problems) do
     os.remove(path .. '-wal')
     os.remove(path .. '-shm')
   end
+  ::next::
 end

@@ -287,7 +287,7 @@ describe('warm_start', function()
         return (p.x - 9) ^ 2 + (p.y - 14) ^ 2
       end }):optimize({ quiet = true, storage = far })
     local study = task(hpo.cmaes({ seed = 1 }), 11, { warm_start = { far, near } })
-    study:optimize({ quiet = true })       -- 5 seeds, probes, then the prior
+    local r = study:optimize({ quiet = true })  -- 5 seeds, probes, then the prior
     -- Three probes above near's seeds' median decide the test (the median of five would be
     -- above it whatever the other two gave): the prior comes at trial 9, not 11.
     assert.are.equal(3, study.sampler.probed)
@@ -299,8 +299,8 @@ describe('warm_start', function()
     assert.is_false(test(1, { 2, 0, 4, 0, 0 }, 5))
     assert.is_nil(test(nil, { 2, 3, 4 }, 5))    -- no seed done: no test
     assert.is_false(test(1, { 0 }, 1))
-    -- The prior's mean (in the unit cube) is that of the 4 of near's best 10% nearest its
-    -- best, not that of the pooled best.
+    -- The prior's shape is that of the 4 of near's best 10% nearest its best, its mean the
+    -- best seed trial (the first five trials are the seeds), not the pooled best's mean.
     local warm = require('hpo.warm')
     local points = warm.load(study.space, study.warm_start)
     local function unit(p)
@@ -331,9 +331,13 @@ describe('warm_start', function()
     end)
     local k = study.sampler.numeric[1] == study.space.index.x and 1 or 2
     local x = study.sampler.engine:info().mean[k]
-    assert.near(mean_x({ top[1], top[2], top[3], top[4] }), x, 1e-9)
-    assert.is_true(math.abs(mean_x(warm.top(own, 0.1, math.huge)) - x) > 1e-6)
-    -- sigma0 = det(Sigma)^(1/4), Sigma = 0.03^2 I + the 4 points' covariance.
+    local seed = r.trials[1]
+    for i = 2, 5 do
+      seed = r.trials[i].value < seed.value and r.trials[i] or seed
+    end
+    assert.near(unit(seed), x, 1e-9)
+    assert.is_true(math.abs(mean_x({ top[1], top[2], top[3], top[4] }) - x) > 1e-6)
+    -- sigma0 = det(Sigma)^(1/4), Sigma = 0.02^2 I + the 4 points' covariance.
     local mx, my, sxx, syy, sxy = 0, 0, 0, 0, 0
     for i = 1, 4 do
       local u, v = unit(top[i])
@@ -343,7 +347,7 @@ describe('warm_start', function()
       local u, v = unit(top[i])
       sxx, syy, sxy = sxx + (u - mx) ^ 2 / 4, syy + (v - my) ^ 2 / 4, sxy + (u - mx) * (v - my) / 4
     end
-    local det = (sxx + 0.03 ^ 2) * (syy + 0.03 ^ 2) - sxy ^ 2
+    local det = (sxx + 0.02 ^ 2) * (syy + 0.02 ^ 2) - sxy ^ 2
     assert.near(det ^ 0.25, study.sampler.engine:info().sigma, 1e-9)
     local pooled = {}
     for i = 1, math.ceil(0.1 * #points) do
