@@ -13,7 +13,7 @@
 -- trials.
 -- usage: lua5.4 bench/warm.lua SAMPLER MODE SEEDS   (tpe | cmaes | gp; cold | warm | adversarial)
 -- STARTUP=n in the environment sets TPE's or GP's startup (default 10); PROBLEMS=a,b runs
--- only the named problems.
+-- only the named problems; SEED0=k runs seeds k + 1 to k + SEEDS (another set of seeds).
 local hpo = require('hpo')
 local f = hpo.functions
 local kind, mode, seeds = arg[1], arg[2], tonumber(arg[3])
@@ -130,7 +130,8 @@ for _, p in ipairs(problems) do
       sources[k] = path
     end
   end
-  for seed = 1, seeds do
+  local seed0 = tonumber(os.getenv('SEED0')) or 0
+  for seed = seed0 + 1, seed0 + seeds do
     local r = hpo.study({ name = p.name, space = sp,
       objective = p.target or objective(p, p.dim, {}, 1, 0), trials = 100,
       sampler = sampler(seed),
