@@ -101,7 +101,8 @@ function Cma:warm_from(study, points, center)
   local function dist2(x)
     local s = 0
     for i = 1, #x do
-      s = s + (x[i] - best[i]) ^ 2
+      local d = x[i] - best[i]
+      s = s + (d == d and d * d or 0)  -- an inactive conditional coordinate (NaN) is left out
     end
     return s
   end
@@ -109,16 +110,20 @@ function Cma:warm_from(study, points, center)
     return dist2(a) < dist2(b)
   end)
   local X = table.move(top, 1, math.min(4, #top), 1, {})
-  if center then
-    local c = self:coords(study.space, center)
-    for j = 1, #c do
-      local mean = 0
-      for i = 1, #X do
-        mean = mean + X[i][j] / #X
+  -- Per coordinate: a point where it was inactive (NaN) takes the active points' mean (the
+  -- range's middle if none had it), adding no spread; then all move to the centre.
+  local c = center and self:coords(study.space, center)
+  for j = 1, #X[1] do
+    local sum, n = 0, 0
+    for i = 1, #X do
+      if X[i][j] == X[i][j] then
+        sum, n = sum + X[i][j], n + 1
       end
-      for i = 1, #X do
-        X[i][j] = X[i][j] - mean + c[j]
-      end
+    end
+    local mean = n > 0 and sum / n or 0.5
+    local shift = c and c[j] == c[j] and c[j] - mean or 0
+    for i = 1, #X do
+      X[i][j] = (X[i][j] == X[i][j] and X[i][j] or mean) + shift
     end
   end
   self.engine:warm_start(X, center and 0.02 or 0.03)

@@ -361,6 +361,31 @@ describe('warm_start', function()
     cleanup(far)
   end)
 
+  it("warm-starts CMA-ES when the sources' best left a conditional parameter inactive", function()
+    -- m only counts with opt = 'a', which costs 0.5: the sources' best all have opt = 'b', so
+    -- m is NaN in every point of the prior and in the seeds. It once made warm_start fail.
+    local space = { opt = hpo.choice({ 'a', 'b' }), x = hpo.uniform(0, 1),
+      m = hpo.uniform(0, 1):when('opt', 'a') }
+    local function objective(p)
+      return (p.x - 0.3) ^ 2 + (p.m and 0.5 + (p.m - 0.6) ^ 2 or 0)
+    end
+    local src = tmpdb()
+    spec_study({ name = 'cond', space = space, objective = objective, trials = 60,
+      sampler = hpo.random({ seed = 1 }) }):optimize({ quiet = true, storage = src })
+    for _, opts in ipairs({ { sampler = {}, study = { warm_start = { src } } },
+      { sampler = { warm_start = { src } }, study = {} } }) do
+      opts.sampler.seed = 2
+      local study = spec_study({ name = 'cond', space = space, objective = objective,
+        trials = 30, sampler = hpo.cmaes(opts.sampler) }, opts.study)
+      local r = study:optimize({ quiet = true })
+      for i, v in ipairs(study.sampler.engine:info().mean) do
+        assert.is_true(v == v, study.space.names[study.sampler.numeric[i]])
+      end
+      assert.is_true(r.best.value < 1e-3, tostring(r.best.value))  -- measured: 3.7e-5, 4.9e-5
+    end
+    cleanup(src)
+  end)
+
   it('starts CMA-ES cold when the sources lose to random probes, and resumes alike', function()
     local bad = source(200, -1)
     local study = task(hpo.cmaes({ seed = 2 }), 30, { warm_start = { bad } })
