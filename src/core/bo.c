@@ -401,7 +401,7 @@ static double src_mean(Bo *b, const double *Xs, int m, double *out, double *dm, 
   if (plain) W = b->nsrc;
   for (int j = 0; j < m; j++) out[j] = 0;
   for (int j = 0; dm && j < b->dim; j++) dm[j] = 0;
-  for (int s = 0; s < b->nsrc && W > 0; s++) {
+  for (int s = 0; s < b->nsrc; s++) {
     double w = (plain ? 1 : b->srcw[s]) / W, v, g[b->dim];
     if (w <= 0) continue;
     int st = dm ? gp_predict_grad(b->src[s], Xs, tmp, &v, g, NULL)

@@ -290,8 +290,6 @@ static void branin_shifted(double sign, double dx, double *X, double *z) {
   for (int i = 0; i < NS; i++) z[i] = (z[i] - mean) / sqrt(var);
 }
 
-static void branin_source(double sign, double *X, double *z) { branin_shifted(sign, 0.01, X, z); }
-
 // The warm-start seed trials: the source's k best points, valued by the study's Branin.
 static void tell_seeds(Bo *b, const double *X, const double *z, int k) {
   int used[NS] = {0};
@@ -304,18 +302,36 @@ static void tell_seeds(Bo *b, const double *X, const double *z, int k) {
   }
 }
 
+// A warm study of Branin on the unit square: options o, one source (branin_shifted: sign,
+// dx), and its o.seeds best points told as the seed trials.
+static Bo *warm_branin(BoOptions o, double sign, double dx) {
+  SpaceDim d[2] = {{.kind = DIM_FLOAT, .lo = 0, .hi = 1}, {.kind = DIM_FLOAT, .lo = 0, .hi = 1}};
+  Bo *b;
+  CHECK_INT(bo_new(&b, 2, d, &o), HPO_OK);
+  double X[2 * NS], z[NS];
+  branin_shifted(sign, dx, X, z);
+  CHECK_INT(bo_add_source(b, X, z, NS), HPO_OK);
+  tell_seeds(b, X, z, o.seeds);
+  return b;
+}
+
+// The first n points of the study's Sobol startup (seeded as bo_new seeds it).
+static void startup_points(uint64_t seed, int n, double *S) {
+  QmcSobol *q;
+  QmcOptions qo = qmc_defaults();
+  qo.seed = seed;
+  CHECK_INT(qmc_new(&q, 2, &qo), HPO_OK);
+  for (int i = 0; i < n; i++) qmc_next(q, S + 2 * i);
+  qmc_free(q);
+}
+
 // Transfer (bo_add_source): a source that is the study's objective rescaled and offset
 // (3 f + 7, shifted by 0.01) steers the asks after the Sobol startup to the optimum; one that is
 // its negation gets weight 0 at the end, and the study still finds the optimum.
 static double bo_transfer(uint64_t seed, int budget, double sign, int diverge, double *wsrc) {
-  SpaceDim d[2] = {{.kind = DIM_FLOAT, .lo = 0, .hi = 1}, {.kind = DIM_FLOAT, .lo = 0, .hi = 1}};
   BoOptions o = bo_defaults();
   o.seed = seed;
-  Bo *b;
-  CHECK_INT(bo_new(&b, 2, d, &o), HPO_OK);
-  double X[2 * NS], z[NS];
-  branin_source(sign, X, z);
-  CHECK_INT(bo_add_source(b, X, z, NS), HPO_OK);
+  Bo *b = warm_branin(o, sign, 0.01);
   double best = HUGE_VAL, x[2], w[2];
   for (int i = 0; i < budget; i++) {
     CHECK_INT(bo_ask(b, NULL, 0, x), HPO_OK);
@@ -411,27 +427,16 @@ static void test_bo_conditional(void) {
 // a model-based one first, while the sources explain the study; a source that ranks it
 // backwards (scale 0) leaves a cold study, and its Sobol points come first.
 static void test_bo_seed_order(void) {
-  SpaceDim d[2] = {{.kind = DIM_FLOAT, .lo = 0, .hi = 1}, {.kind = DIM_FLOAT, .lo = 0, .hi = 1}};
   for (int sign = 1; sign >= -1; sign -= 2) {
     BoOptions o = bo_defaults();
     o.seed = 3;
     o.seeds = 5;
-    Bo *b;
-    CHECK_INT(bo_new(&b, 2, d, &o), HPO_OK);
-    double X[2 * NS], z[NS];
-    branin_source(sign, X, z);
-    CHECK_INT(bo_add_source(b, X, z, NS), HPO_OK);
-    tell_seeds(b, X, z, 5);
-    QmcSobol *q;
-    QmcOptions qo = qmc_defaults();
-    qo.seed = o.seed;
-    CHECK_INT(qmc_new(&q, 2, &qo), HPO_OK);
+    Bo *b = warm_branin(o, sign, 0.01);
     double s0[2], x[2];
-    qmc_next(q, s0);
+    startup_points(o.seed, 1, s0);
     CHECK_INT(bo_ask(b, NULL, 0, x), HPO_OK);
     int sobol_first = x[0] == s0[0] && x[1] == s0[1];
     CHECK(sobol_first == (sign < 0));
-    qmc_free(q);
     bo_free(b);
   }
 }
@@ -440,17 +445,11 @@ static void test_bo_seed_order(void) {
 // region around the best trial; Branin's three equal optima all look good to the transfer
 // model, and without the region the asks spread over them.
 static double bo_trust(uint64_t seed, double trust, int budget) {
-  SpaceDim d[2] = {{.kind = DIM_FLOAT, .lo = 0, .hi = 1}, {.kind = DIM_FLOAT, .lo = 0, .hi = 1}};
   BoOptions o = bo_defaults();
   o.seed = seed;
   o.seeds = 5;
   o.trust = trust;
-  Bo *b;
-  CHECK_INT(bo_new(&b, 2, d, &o), HPO_OK);
-  double X[2 * NS], z[NS];
-  branin_source(1, X, z);
-  CHECK_INT(bo_add_source(b, X, z, NS), HPO_OK);
-  tell_seeds(b, X, z, 5);
+  Bo *b = warm_branin(o, 1, 0.01);
   double r = branin_asks(b, budget - 5);  // the asks only: the seeds are far above the bar
   bo_free(b);
   return r;
@@ -475,22 +474,12 @@ static void test_bo_trust_region(void) {
 // Sobol points (up to 10 in all), then its own GP alone. Counts the asks that were Sobol
 // points, and the asks after which the source's weight was 0.
 static int bo_sobol_asks(uint64_t seed, int asks, int *zero) {
-  SpaceDim d[2] = {{.kind = DIM_FLOAT, .lo = 0, .hi = 1}, {.kind = DIM_FLOAT, .lo = 0, .hi = 1}};
   BoOptions o = bo_defaults();
   o.seed = seed;
   o.seeds = 5;
-  Bo *b;
-  CHECK_INT(bo_new(&b, 2, d, &o), HPO_OK);
-  double X[2 * NS], z[NS], S[2 * 10], x[2], w[2];
-  branin_shifted(1, 0.04, X, z);
-  CHECK_INT(bo_add_source(b, X, z, NS), HPO_OK);
-  tell_seeds(b, X, z, 5);
-  QmcSobol *q;
-  QmcOptions qo = qmc_defaults();
-  qo.seed = seed;
-  CHECK_INT(qmc_new(&q, 2, &qo), HPO_OK);
-  for (int i = 0; i < 10; i++) qmc_next(q, S + 2 * i);
-  qmc_free(q);
+  Bo *b = warm_branin(o, 1, 0.04);
+  double S[2 * 10], x[2], w[2];
+  startup_points(seed, 10, S);
   int sobol = 0;
   for (int i = 0; i < asks; i++) {
     CHECK_INT(bo_ask(b, NULL, 0, x), HPO_OK);
