@@ -64,8 +64,9 @@ function View:start(info)
       info.sampler_changed.from, info.sampler_changed.to, info.sampler_changed.to)
   end
   if info.created then
-    self:print("study '%s': %s over %d parameters, %d trials, stored in %s", s.name,
-      s.direction, s.space:dim(), self.total, info.path)
+    local dim = s.space:dim()
+    self:print("study '%s': %s over %d parameter%s, %d trials, stored in %s", s.name,
+      s.direction, dim, dim == 1 and '' or 's', self.total, info.path)
   else
     local extra = info.recovered > 0
         and (', %d interrupted trial%s queued again'):format(info.recovered,

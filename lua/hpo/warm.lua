@@ -99,34 +99,42 @@ end
 
 -- z-scores of a source's values (sign -1: maximised; lower is better), from its finite
 -- values; an infinite one takes the finite extreme on its side (a diverged run ranks with
--- the worst instead of making every z NaN). nil when none is finite.
+-- the worst instead of making every z NaN), one sd beyond it when the finite ones are all
+-- equal. nil and why when they rank nothing: no finite value, or every value the same (a
+-- metric that never moved, or a single trial: its "best" would be an arbitrary seed trial).
 local function standardise(rows, sign)
-  local finite, n, mean, var = {}, 0, 0, 0
+  local finite, n, mean, var, vlo, vhi = {}, 0, 0, 0, math.huge, -math.huge
   for i, r in ipairs(rows) do
     finite[i] = math.abs(r.value) < math.huge
     if finite[i] then
       n, mean = n + 1, mean + r.value
+      vlo, vhi = math.min(vlo, r.value), math.max(vhi, r.value)
     end
   end
   if n == 0 then
-    return nil
+    return nil, 'no trial has a finite value'
   end
   mean = mean / n
   for i, r in ipairs(rows) do
     var = var + (finite[i] and (r.value - mean) ^ 2 / n or 0)
   end
-  local sd = var > 0 and math.sqrt(var) or 1
+  local sd = vlo < vhi and math.sqrt(var) or 0  -- equal values: a rounding error is no sd
   local z, lo, hi = {}, math.huge, -math.huge
   for i, r in ipairs(rows) do
     if finite[i] then
-      z[i] = sign * (r.value - mean) / sd
+      z[i] = sd > 0 and sign * (r.value - mean) / sd or 0
       lo, hi = math.min(lo, z[i]), math.max(hi, z[i])
     end
   end
   for i, r in ipairs(rows) do
     if not finite[i] then
-      z[i] = sign * r.value > 0 and hi or lo
+      local worse = sign * r.value > 0
+      z[i] = sd > 0 and (worse and hi or lo) or (worse and 1 or -1)
     end
+  end
+  if sd == 0 and n == #rows then
+    return nil, #rows == 1 and 'one trial, nothing to rank'
+      or ('its %d trials have the same value, nothing to rank'):format(#rows)
   end
   return z
 end
@@ -204,10 +212,6 @@ function M.load(space, sources)
             notes[#notes + 1] = ('%s (%s): %d trials not used: %s'):format(src.path, s.name,
               dropped, why)
           end
-          for _, key in ipairs(util.sorted_keys(drawn)) do
-            notes[#notes + 1] = ('%s (%s): parameter %s drawn at random in %d trials')
-              :format(src.path, s.name, key, drawn[key])
-          end
           -- A study of several objectives stores its first as the value (and its directions
           -- joined by commas): its trials are ranked by that one.
           local first, more = s.direction:match('^([^,]*)(.*)$')
@@ -215,9 +219,14 @@ function M.load(space, sources)
             notes[#notes + 1] = ('%s (%s): %d objectives; its trials are ranked by the first')
               :format(src.path, s.name, select(2, s.direction:gsub(',', '')) + 1)
           end
-          local z = standardise(rows, first == 'maximize' and -1 or 1)
-          if not z and #rows > 0 then
-            notes[#notes + 1] = ('%s (%s): no trial has a finite value'):format(src.path, s.name)
+          local z, flat = standardise(rows, first == 'maximize' and -1 or 1)
+          if not z and (#rows > 0 or dropped == 0) then
+            notes[#notes + 1] = ('%s (%s): %s'):format(src.path, s.name,
+              #rows > 0 and flat or 'no complete trial')
+          end
+          for _, key in ipairs(z and util.sorted_keys(drawn) or {}) do
+            notes[#notes + 1] = ('%s (%s): parameter %s drawn at random in %d trials')
+              :format(src.path, s.name, key, drawn[key])
           end
           for i, r in ipairs(z and rows or {}) do
             points[#points + 1] = { params = r.params, z = z[i], source = src.path,

@@ -266,6 +266,36 @@ describe('warm_start', function()
     cleanup(dead)
   end)
 
+  it('skips a source whose trials rank nothing, saying why', function()
+    local paths = {}
+    -- A metric that never moved, a single trial, no complete trial; the fourth is flat but
+    -- for its diverged runs, which it ranks below the rest.
+    for i, c in ipairs({ { 12, 'flat' }, { 1, 'one' }, { 3, 'fails' }, { 12, 'diverged' } }) do
+      paths[i] = tmpdb()
+      spec_study({ name = c[2], space = { x = hpo.uniform(-5, 10) }, objective = function(p)
+        if c[2] == 'fails' then
+          error('no value')
+        end
+        return c[2] == 'diverged' and p.x > 2 and math.huge or 0.1
+      end, trials = c[1], sampler = hpo.random({ seed = 6 }) }):optimize({ quiet = true,
+        storage = paths[i] })
+    end
+    local study = task(hpo.random({ seed = 1 }), 1, { warm_start = paths })
+    local points, notes = require('hpo.warm').load(study.space, study.warm_start)
+    assert.are.same({ paths[1] .. ' (flat): its 12 trials have the same value, nothing to rank',
+      paths[2] .. ' (one): one trial, nothing to rank',
+      paths[3] .. ' (fails): no complete trial' }, { notes[1], notes[2], notes[3] })
+    assert.are.equal(12, #points)
+    for i, p in ipairs(points) do
+      assert.are.equal(paths[4], p.source)
+      assert.are.equal(p.params.x > 2 and 1 or 0, p.z)
+      assert.is_true(i == 1 or points[i - 1].z <= p.z)
+    end
+    for _, path in ipairs(paths) do
+      cleanup(path)
+    end
+  end)
+
   it('warm-starts CMA-ES from the sources (WS-CMA-ES)', function()
     local src = source(200)
     local cold, warm = 0, 0
