@@ -86,7 +86,7 @@ local function map(space, stored_space, params, rng)
     if out[name] == nil then
       local d = stored_space[name]
       drawn[name] = not d and 'not there' or d.kind ~= space.params[name].kind
-        and ('%s %s there'):format(d.kind:match('^[aeiou]') and 'an' or 'a', d.kind)
+        and ('%s %s there'):format(d.kind:match('^[aeio]') and 'an' or 'a', d.kind)
         or 'inactive there'
     end
   end
