@@ -12,7 +12,9 @@ local util = require('hpo._util')
 
 local M = {}
 
-local Cma = { name = 'cmaes', single_objective = true }
+-- weights_mean: what its sources' weights in the summary say.
+local Cma = { name = 'cmaes', single_objective = true,
+  weights_mean = 'whether CMA-ES started from it' }
 Cma.__index = Cma
 
 local OPTIONS = { seed = 'integer', sigma0 = 'number', popsize = 'integer', restart = 'string',
@@ -186,6 +188,13 @@ function Cma:setup(study, state)
   self.rng = core.rng(seed + 1)
   self.points, self.results, self.index, self.handed = nil, {}, {}, 0
   self.seen = {}  -- params key -> value of finished trials (tell)
+  -- The sources it started from (once decided), for the summary and hpolua show.
+  local weights = type(state) == 'string' and state:match('|W|(.*)$')
+  self.warm_weights = weights and util.json_decode(weights) or nil
+  if weights then
+    state = state:gsub('|W|.*$', '')
+    study.warm_weights = self.warm_weights
+  end
   local probing = type(state) == 'string' and state:match('|W(%d+)$')
   if probing then  -- still probing before it decides on the warm start (below)
     state = state:gsub('|W%d+$', '')
@@ -303,10 +312,11 @@ function Cma:warm_probe(study)
   local function used(path)  -- no seed trial done: every source
     return trusted and (not src or path == src)
   end
-  study.warm_weights = {}
+  self.warm_weights = {}
   for _, s in ipairs(study.warm_start or {}) do
-    study.warm_weights[s.path] = used(s.path) and 1 or 0
+    self.warm_weights[s.path] = used(s.path) and 1 or 0
   end
+  study.warm_weights = self.warm_weights
   if trusted then
     local points = {}
     for _, p in ipairs(self.pending_warm) do
@@ -460,8 +470,10 @@ function Cma:state()
     end
   end
   table.sort(idx)
-  return ('CMA1|%s|%s|%d|%s|%s|%s%s'):format(self.engine:state(), self.rng:state(), self.handed,
-    pts, res, table.concat(idx, ';'), self.pending_warm and ('|W' .. self.probed) or '')
+  return ('CMA1|%s|%s|%d|%s|%s|%s%s%s'):format(self.engine:state(), self.rng:state(),
+    self.handed, pts, res, table.concat(idx, ';'),
+    self.pending_warm and ('|W' .. self.probed) or '',
+    self.warm_weights and ('|W|' .. util.json_encode(self.warm_weights)) or '')
 end
 
 return M

@@ -172,8 +172,8 @@ function View:finish(r)
     weights[src.path] = w and w * src.weight
   end
   for _, src in ipairs(require('hpo.warm').ranked(weights)) do
-    self:print('warm start: source %s weighs %.2f (how well it ranks this study\'s trials)',
-      src.path, src.weight)
+    self:print('warm start: source %s weighs %.2f (%s)', src.path, src.weight,
+      self.study.sampler.weights_mean or "how well it ranks this study's trials")
   end
   if r.pareto then
     local nums = {}

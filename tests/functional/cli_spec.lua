@@ -262,6 +262,39 @@ return hpo.study({
     h.rmdir(dir)
     assert.is_true(math.abs(best[1].params.x - 1) < 0.05, 'x ' .. best[1].params.x)
   end)
+
+  it("shows the source warm CMA-ES started from, after a resume too", function()
+    local dir = h.tmpdir()
+    local body = [[
+return hpo.study({
+  name = 'q', space = { x = hpo.uniform(-3, 3), y = hpo.uniform(-3, 3) }, trials = %d,
+  storage = '%s', objective = function(p) return (p.x - %g) ^ 2 + p.y ^ 2 end, %s
+})]]
+    h.write(dir .. '/near.lua', body:format(40, 'near.db', 1, 'sampler = hpo.tpe({ seed = 1 })'))
+    h.write(dir .. '/far.lua', body:format(40, 'far.db', -2.5, 'sampler = hpo.tpe({ seed = 1 })'))
+    for _, f in ipairs({ 'near.lua', 'far.lua' }) do
+      assert.are.equal(0, h.run(dir, { f, '--quiet' }).code)
+    end
+    local tgt = body:gsub('trials = %%d', 'trials = %%d, seed_trials = 3'):format(12, 'tgt.db',
+      1.1, "warm_start = { 'near.db', 'far.db' }, sampler = hpo.cmaes({ seed = 2 })")
+    h.write(dir .. '/tgt.lua', tgt)
+    local r = h.run(dir, { 'tgt.lua' })
+    assert.are.equal(0, r.code)
+    assert.matches('warm start: source near.db weighs 1.00 %(whether CMA%-ES started from it%)',
+      r.out)
+    local shown = 'warm start: source near%.db weighs 1%.00\n'
+      .. 'warm start: source far%.db weighs 0%.00'
+    assert.matches(shown, h.run(dir, { 'show', 'tgt.db' }).out)
+    -- More trials: the resumed sampler keeps them.
+    h.write(dir .. '/tgt.lua', (tgt:gsub('trials = 12', 'trials = 16')))
+    r = h.run(dir, { 'tgt.lua' })
+    assert.are.equal(0, r.code)
+    assert.matches('resuming with 12 finished trials', r.out)
+    assert.matches('warm start: source near.db weighs 1.00 %(whether CMA%-ES started from it%)',
+      r.out)
+    assert.matches(shown, h.run(dir, { 'show', 'tgt.db' }).out)
+    h.rmdir(dir)
+  end)
 end)
 
 describe('hpolua show STUDY.lua', function()
