@@ -241,9 +241,10 @@ function M.new(def)
       'hpo.study: scheduler must have an on_report(self, trial, report) method')
   end
   s.scheduler = def.scheduler
-  if def.warm_start then
+  if def.warm_start then  -- an empty list is no warm start (a list built from no studies)
     s.warm_start = require('hpo.warm').sources(def.warm_start, util.where_field('warm_start',
       where))
+    s.warm_start = #s.warm_start > 0 and s.warm_start or nil
   end
   s.seed_trials = def.seed_trials or (def.warm_start and 5 or 0)
   if s.seed_trials < 0 then

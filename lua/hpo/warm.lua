@@ -19,6 +19,12 @@ local M = {}
 -- Normalise the warm_start list: strings or { path, study = name, weight = w }.
 function M.sources(list, where)
   local out = {}
+  for k in pairs(list) do  -- e.g. seed_trials put inside the list: it would go unread
+    if math.type(k) ~= 'integer' or k < 1 or k > #list then
+      util.fail(where, 'hpo.study: warm_start is a list of sources; it has a field %s%s',
+        util.show(k), k == 'seed_trials' and ' (a field of the study)' or '')
+    end
+  end
   for i, s in ipairs(list) do
     if type(s) == 'string' then
       out[i] = { path = s, weight = 1 }

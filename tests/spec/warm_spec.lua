@@ -49,6 +49,14 @@ describe('warm_start', function()
     fails({ 'a.db', weight = 0 / 0 }, '%.weight must be a finite number >= 0')
     fails({ 'a.db', wieght = 2 }, ' has an unknown field "wieght"')
     fails({ 'a.db', study = 3 }, '%.study must be a study name, got 3')
+    -- A study field put inside the list would go unread.
+    local ok, err = pcall(task, hpo.random({ seed = 1 }), 1, { warm_start = { 'a.db',
+      seed_trials = 2 } })
+    assert.is_false(ok)
+    assert.matches('warm_start is a list of sources; it has a field "seed_trials" %(a field of '
+      .. 'the study%)', err)
+    -- An empty list (built from no earlier studies) is no warm start.
+    assert.is_nil(task(hpo.random({ seed = 1 }), 1, { warm_start = {} }).warm_start)
     assert.are.same({ { path = 'a.db', weight = 0 }, { path = 'b.db', study = 's', weight = 1 } },
       require('hpo.warm').sources({ { path = 'a.db', weight = 0 }, { 'b.db', study = 's' } }))
   end)
