@@ -167,6 +167,11 @@ function M.storage_of(src)
   return src.storage, src.note, src.err
 end
 
+local function own_note(path, name)
+  return ("%s (%s): this study's own storage; its trials are its data already"):format(path,
+    name)
+end
+
 --- Load the sources' trials: a list of { params, z, source, weight } (z: standardised value,
 --- lower is better) and notes on what could not be used.
 function M.load(space, sources)
@@ -185,7 +190,9 @@ function M.load(space, sources)
         err = 'is a directory, not a storage file'
       end
     end
-    if not store then
+    if not store and src.own and not src.dup then  -- this study's own, not created yet
+      notes[#notes + 1] = own_note(src.path, src.own)
+    elseif not store then
       notes[#notes + 1] = ('%s: %s'):format(src.path, err)
     else
       local names, found, want = {}, false, src.study or src.file_study
@@ -193,8 +200,7 @@ function M.load(space, sources)
         names[#names + 1] = s.name
         if s.name == src.own and (not want or s.name == want) then
           found = true
-          notes[#notes + 1] = ("%s (%s): this study's own storage; its trials are its data "
-            .. 'already'):format(src.path, s.name)
+          notes[#notes + 1] = own_note(src.path, s.name)
         elseif not want or s.name == want then
           found = true
           local stored_space = util.json_decode(s.space) or {}

@@ -244,6 +244,12 @@ describe('warm_start', function()
     end
     assert.matches("%(branin%): this study's own storage", study.warm_notes[1])
     cleanup(path)
+    -- Its own storage before it exists (the first run): said so, not "cannot open".
+    study = task(hpo.random({ seed = 1 }), 2, { warm_start = { path } })
+    study:optimize({ quiet = true, storage = path })
+    assert.are.same({ path .. " (branin): this study's own storage; its trials are its data "
+      .. 'already' }, study.warm_notes)
+    cleanup(path)
   end)
 
   it('ranks a diverged trial (an infinite value) with the worst, not as NaN', function()
