@@ -35,6 +35,8 @@ struct Bo {
   Gp *rgp;        // with sources: the study's residuals over the sources' prior mean
   double ra, rc;  // that prior mean: ra m(x) + rc, m the sources' weighted mean (below)
   int transfer;   // the last ask used rgp (ra > 0); else the study's GP alone
+  Gp *cgp;        // after the trust region collapsed: the trials since (a restart)
+  Gp *view;       // what the acquisition sees without the transfer model: gp, or cgp
   int rvalid;     // rgp's hyperparameters have been fitted (they carry over between asks)
   int ncond;      // conditional dimensions, in dependency order (bo_set_condition)
   int *cdim, *cpar, *cstart;  // each one's dimension, parent and first code in ccode
@@ -79,6 +81,8 @@ int bo_new(Bo **out, int dim, const SpaceDim *dims, const BoOptions *opt) {
     st = gp_new(&b->gp, dim, cat, &go);
     if (st == HPO_OK) st = qmc_new(&b->startup, dim, &qo);
     if (st == HPO_OK) st = gp_new(&b->rgp, dim, cat, &go);
+    if (st == HPO_OK) st = gp_new(&b->cgp, dim, cat, &go);
+    b->view = b->gp;
   }
   free(cat);
   if (st != HPO_OK) {
@@ -101,6 +105,7 @@ void bo_free(Bo *b) {
   free(b->cbuf);
   gp_free(b->gp);
   gp_free(b->rgp);
+  gp_free(b->cgp);
   qmc_free(b->startup);
   free(b->dims);
   free(b->cont);
@@ -112,7 +117,7 @@ void bo_free(Bo *b) {
 }
 
 int bo_count(const Bo *b) { return b->n; }
-Gp *bo_model(Bo *b) { return b->fitted_n >= 0 ? b->gp : NULL; }
+Gp *bo_model(Bo *b) { return b->fitted_n >= 0 ? b->view : NULL; }
 
 int bo_set_condition(Bo *b, int j, int parent, const double *codes, int n) {
   if (j < 0 || j >= b->dim || parent < 0 || parent >= b->dim || j == parent || n < 1)
@@ -483,7 +488,7 @@ static int transfer_fit(Bo *b, int npending) {
 // the prior mean; the residual GP's variance).
 static int model_predict(Bo *b, const double *Xs, int m, double *mean, double *var) {
   if (!(Xs = canon_rows(b, Xs, m))) return HPO_ENOMEM;
-  if (!b->transfer) return gp_predict(b->gp, Xs, m, mean, var);
+  if (!b->transfer) return gp_predict(b->view, Xs, m, mean, var);
   double *t = malloc(sizeof(double) * 2 * (size_t)m);
   if (!t) return HPO_ENOMEM;
   int st = src_mean(b, Xs, m, t, NULL, t + m) < 0 ? HPO_EINVAL : HPO_OK;
@@ -501,7 +506,7 @@ static int model_predict_grad(Bo *b, const double *x, double *mu, double *var, d
   memcpy(xc, x, sizeof xc);
   canon(b, xc);
   x = xc;
-  if (!b->transfer) return gp_predict_grad(b->gp, x, mu, var, dmu, dvar);
+  if (!b->transfer) return gp_predict_grad(b->view, x, mu, var, dmu, dvar);
   double m, dm[d], tmp[2];
   if (src_mean(b, x, 1, &m, dmu ? dm : NULL, tmp) < 0) return HPO_EINVAL;
   int st = gp_predict_grad(b->rgp, x, mu, var, dmu, dvar);
@@ -593,29 +598,28 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-// The values the GP models: with o.warp, g -> -log1p((gmax - g) / s), s the median distance
-// to the best: monotone, the best stays best, and values far worse than typical are
-// compressed so they do not dominate the fit (Rosenbrock-like objectives).
-static void warp(Bo *b) {
-  int n = b->n;
-  memcpy(b->w, b->y, sizeof(double) * (size_t)n);
-  b->warped = 0;
-  if (!b->o.warp) return;
+// The values a GP models (w from y, n of them): with o.warp, g -> -log1p((gmax - g) / s), s
+// the median distance to the best: monotone, the best stays best, and values far worse than
+// typical are compressed so they do not dominate the fit (Rosenbrock-like objectives).
+// Returns whether it warped (not when off, or when every value ties with the best).
+static int warp(const Bo *b, const double *y, int n, double *w) {
+  memcpy(w, y, sizeof(double) * (size_t)n);
+  if (!b->o.warp) return 0;
   double gmax = -HUGE_VAL;
   for (int i = 0; i < n; i++)
-    if (isfinite(b->y[i])) gmax = fmax(gmax, b->y[i]);
+    if (isfinite(y[i])) gmax = fmax(gmax, y[i]);
   int k = 0;
-  double *d = b->w;  // distances, sorted in place to find the median, then rebuilt
+  double *d = w;  // distances, sorted in place to find the median, then rebuilt
   for (int i = 0; i < n; i++)
-    if (isfinite(b->y[i]) && b->y[i] < gmax) d[k++] = gmax - b->y[i];
+    if (isfinite(y[i]) && y[i] < gmax) d[k++] = gmax - y[i];
   if (k == 0) {
-    memcpy(b->w, b->y, sizeof(double) * (size_t)n);
-    return;
+    memcpy(w, y, sizeof(double) * (size_t)n);
+    return 0;
   }
   qsort(d, (size_t)k, sizeof(double), cmp_double);
   double s = d[k / 2];
-  for (int i = 0; i < n; i++) b->w[i] = -log1p((gmax - b->y[i]) / s);
-  b->warped = 1;
+  for (int i = 0; i < n; i++) w[i] = -log1p((gmax - y[i]) / s);
+  return 1;
 }
 
 // Whether x equals one of the first n stored points (observed, then pending).
@@ -632,9 +636,38 @@ static int known(const Bo *b, const double *x0, int n) {
   return 0;
 }
 
+// Fits g to n points (X, y), optimising the hyperparameters when asked: on a random subset
+// of at most o.fit_points of them (O(m^3) per step instead of O(n^3)), after which the
+// model conditions on every point at that theta.
+static int fit_gp(Bo *b, Gp *g, const double *Xs, const double *ys, int n, int optimise,
+                  int restarts) {
+  int m = b->o.fit_points > 1 ? b->o.fit_points : 2, dim = b->dim;
+  if (optimise && n > m) {
+    double *X = malloc(sizeof(double) * (size_t)m * (size_t)(dim + 1)), *y = X + (size_t)m * dim;
+    int *idx = malloc(sizeof(int) * (size_t)n);
+    int st = X && idx ? HPO_OK : HPO_ENOMEM;
+    if (st == HPO_OK) {
+      for (int i = 0; i < n; i++) idx[i] = i;
+      for (int i = 0; i < m; i++) {
+        int j = i + (int)rng_below(&b->rng, (uint64_t)(n - i)), t = idx[i];
+        idx[i] = idx[j];
+        idx[j] = t;
+        memcpy(X + (size_t)i * dim, Xs + (size_t)idx[i] * dim, sizeof(double) * (size_t)dim);
+        y[i] = ys[idx[i]];
+      }
+      st = gp_fit(g, X, y, m, 1, restarts, &b->rng);
+    }
+    free(X);
+    free(idx);
+    if (st != HPO_OK) return st;
+    optimise = 0;
+  }
+  return gp_fit(g, Xs, ys, n, optimise, restarts, &b->rng);
+}
+
 static int fit(Bo *b) {
   if (b->fitted_n == b->n) return HPO_OK;
-  warp(b);
+  b->warped = warp(b, b->y, b->n, b->w);
   // Random restarts when the data has doubled. The hyperparameters are re-optimised (warm
   // started) while the data is small, then once it has grown by the fraction o.refit: one
   // point more among hundreds barely moves the MAP estimate, and in between the ask costs one
@@ -646,30 +679,7 @@ static int fit(Bo *b) {
     optimise = 1;
   }
   if (optimise) b->theta_n = b->n;
-  int m = b->o.fit_points > 1 ? b->o.fit_points : 2;
-  if (optimise && b->n > m) {
-    // Hyperparameters from a random subset (subset of data, O(m^3) per step instead of
-    // O(n^3)); the model itself then conditions on every point at that theta.
-    double *X = malloc(sizeof(double) * (size_t)m * (size_t)(b->dim + 1)), *y = X + (size_t)m * b->dim;
-    int *idx = malloc(sizeof(int) * (size_t)b->n);
-    int st = X && idx ? HPO_OK : HPO_ENOMEM;
-    if (st == HPO_OK) {
-      for (int i = 0; i < b->n; i++) idx[i] = i;
-      for (int i = 0; i < m; i++) {
-        int j = i + (int)rng_below(&b->rng, (uint64_t)(b->n - i)), t = idx[i];
-        idx[i] = idx[j];
-        idx[j] = t;
-        memcpy(X + (size_t)i * b->dim, b->X + (size_t)idx[i] * b->dim, sizeof(double) * (size_t)b->dim);
-        y[i] = b->w[idx[i]];
-      }
-      st = gp_fit(b->gp, X, y, m, 1, restarts, &b->rng);
-    }
-    free(X);
-    free(idx);
-    if (st != HPO_OK) return st;
-    optimise = 0;
-  }
-  int st = gp_fit(b->gp, b->X, b->w, b->n, optimise, restarts, &b->rng);
+  int st = fit_gp(b, b->gp, b->X, b->w, b->n, optimise, restarts);
   if (st == HPO_OK) b->fitted_n = b->n;
   return st;
 }
@@ -731,8 +741,8 @@ static int thompson(Bo *b, double *x) {
   return st;
 }
 
-// The search box of a model-based ask (b->box): the unit cube, or with sources that explain
-// the study (transfer on) TuRBO's trust region around the best trial (Eriksson et al. 2019,
+// With sources that explain the study (transfer on), model-based asks search TuRBO's trust
+// region around the best trial (Eriksson et al. 2019,
 // "Scalable global optimization via local Bayesian optimization"). The sources vouch for the
 // region of the seeds, so the asks refine it instead of spreading over every region the
 // sources rate well: with the sources' three equal optima of Branin in view, warm GP had
@@ -749,34 +759,72 @@ static int thompson(Bo *b, double *x) {
 // 1.6e-6, Branin-near 1.9e-6 -> 2.9e-7, Rosenbrock-4 4.3 -> 1.8; at 50 and 100 level or
 // better; Hartmann6 and adversarial sources (scale 0) as before. Sides 0.2 and 0.8 (scaled)
 // measured too: 0.2 cost Rosenbrock-4 at 50 (1.58, p < 0.01), 0.8 gained less at 20.
-static void search_box(Bo *b, int inc) {
-  int dim = b->dim, on = b->transfer && b->o.trust > 0;
-  double side = b->o.trust;
-  if (on) {
-    int patience = dim > 4 ? dim : 4, succ = 0, fail = 0;
-    double best = -HUGE_VAL;
-    for (int i = 0; i < b->n; i++) {
-      int better = b->y[i] > best + (isinf(best) ? 0 : 1e-3 * fabs(best));
-      if (i >= b->o.seeds && !on && better) {
-        on = 1;
-        side = b->o.trust;
-        succ = fail = 0;
-      } else if (i >= b->o.seeds && on) {
-        succ = better ? succ + 1 : 0;
-        fail = better ? 0 : fail + 1;
-        if (succ == 3) side = fmin(2 * side, 1.6), succ = 0;
-        if (fail == patience) side /= 2, fail = 0;
-        on = side >= 1.0 / 128;
-      }
-      best = fmax(best, b->y[i]);
+// Returns whether it is on, with its side; when given up, gone is the trial at which.
+static int trust_replay(const Bo *b, double *side, int *gone) {
+  int patience = b->dim > 4 ? b->dim : 4, succ = 0, fail = 0, on = 1;
+  double best = -HUGE_VAL;
+  *side = b->o.trust;
+  *gone = -1;
+  for (int i = 0; i < b->n; i++) {
+    int better = b->y[i] > best + (isinf(best) ? 0 : 1e-3 * fabs(best));
+    if (i >= b->o.seeds && !on && better) {
+      on = 1;
+      *side = b->o.trust;
+      succ = fail = 0;
+    } else if (i >= b->o.seeds && on) {
+      succ = better ? succ + 1 : 0;
+      fail = better ? 0 : fail + 1;
+      if (succ == 3) *side = fmin(2 * *side, 1.6), succ = 0;
+      if (fail == patience) *side /= 2, fail = 0;
+      on = *side >= 1.0 / 128;
+      if (!on) *gone = i;
     }
+    best = fmax(best, b->y[i]);
   }
+  if (on) *gone = -1;
+  return on;
+}
+
+// This ask's search box: the trust region's cube around the incumbent while it is on, else
+// the whole space.
+static void search_box(Bo *b, int inc, int on, double side) {
+  int dim = b->dim;
   for (int j = 0; j < dim; j++) {  // categorical and inactive coordinates stay free
     double c = b->X[(size_t)inc * dim + j];
     int free_ = !on || b->dims[j].kind == DIM_CATEGORICAL || isnan(c);
     b->box[j] = free_ ? 0 : fmax(0, c - side / 2);
     b->box[dim + j] = free_ ? 1 : fmin(1, c + side / 2);
   }
+}
+
+// After the trust region was given up at trial from - 1 (the sources' region is searched
+// out), the study restarts as TuRBO does: startup Sobol points, then its GP on the trials
+// since alone, with pending points as fantasies, over the whole space. The sources led the
+// study to their optimum; if that is a local one, their prior mean rates every other region
+// poorly for good, and the study's GP over all its trials, bunched there, is no better (its
+// warp compresses everything far from the best to one poor value). Sets f0 and inc from
+// the trials since. Its hyperparameters start from the study's GP's (with random restarts
+// while it has at most 100 trials), so a resumed study asks the same.
+static int restart_fit(Bo *b, int from, int npending, int *inc) {
+  int m = b->n - from, dim = b->dim;
+  double *w = malloc(sizeof(double) * (size_t)(m + npending));
+  if (!w) return HPO_ENOMEM;
+  warp(b, b->y + from, m, w);
+  b->f0 = -HUGE_VAL;
+  for (int i = 0; i < m; i++)
+    if (w[i] > b->f0) b->f0 = w[i], *inc = from + i;
+  memcpy(gp_theta(b->cgp), gp_theta(b->gp), sizeof(double) * (size_t)gp_ntheta(b->gp));
+  const double *X = b->X + (size_t)from * dim;  // then the pending points (bo_ask put them)
+  int st = fit_gp(b, b->cgp, X, w, m, 1, m <= 100 ? 2 : 0);
+  for (int i = 0; i < npending && st == HPO_OK; i++) {
+    double v = b->f0;
+    if (b->o.believer) gp_predict(b->cgp, X + (size_t)(m + i) * dim, 1, &w[m + i], &v), v = w[m + i];
+    w[m + i] = v;
+  }
+  if (st == HPO_OK && npending > 0) st = gp_fit(b->cgp, X, w, m + npending, 0, 0, NULL);
+  b->view = b->cgp;
+  free(w);
+  return st;
 }
 
 // The next point of the Sobol startup, snapped to the space.
@@ -843,8 +891,17 @@ int bo_ask(Bo *b, const double *pending, int npending, double *x) {
   double t = (double)b->n;
   b->sqrt_beta = sqrt(b->o.beta > 0 ? b->o.beta
                                     : 2 * log(dim * t * t * M_PI * M_PI / (6 * 0.1)));
+  b->view = b->gp;
   if (b->o.acq == BO_TS) return thompson(b, x);
-  search_box(b, inc);
+  double side = 1;
+  int gone = -1, on = b->transfer && b->o.trust > 0 && trust_replay(b, &side, &gone);
+  if (b->transfer && gone >= 0) {
+    if (b->n - 1 - gone < b->o.startup) return startup_point(b, x);
+    b->transfer = 0;
+    st = restart_fit(b, gone + 1, npending, &inc);
+    if (st != HPO_OK) return st;
+  }
+  search_box(b, inc, on, side);
   int m = b->o.candidates, ns = b->o.local_starts;
   double *C = malloc(sizeof(double) * ((size_t)m * (dim + 2) + (size_t)(ns + 1) * dim + 7 * (size_t)dim));
   if (!C) return HPO_ENOMEM;

@@ -64,8 +64,11 @@ int bo_set_condition(Bo *b, int j, int parent, const double *codes, int n);
 /// 0, the model-based asks search a trust region around the best trial (TuRBO's, Eriksson
 /// et al. 2019, but a cube): side o.trust, doubled after 3 improvements in a row, halved
 /// after max(4, dim) trials without one, and given up below 2^-7 until a trial improves on
-/// the best again. It is rebuilt from the trials at each ask, so a resumed study continues
-/// it. Thompson sampling uses the study's GP.
+/// the best again. Given up, the study restarts as TuRBO does: o.startup more Sobol points,
+/// then asks over the whole space from a GP of the trials since the region was given up
+/// alone (the sources' optimum may be a local one, which their prior would hold the study
+/// in). It is rebuilt from the trials at each ask, so a resumed study continues it. Thompson
+/// sampling uses the study's GP.
 /// Returns a status.
 int bo_add_source(Bo *b, const double *X, const double *z, int n);
 /// Weights of the last ask into w (may be NULL): nsrc sources then the target (nsrc + 1
