@@ -36,6 +36,7 @@ struct Bo {
   double ra, rc;  // that prior mean: ra m(x) + rc, m the sources' weighted mean (below)
   int transfer;   // the last ask used rgp (ra > 0); else the study's GP alone
   Gp *cgp;        // after the trust region collapsed: the trials since (a restart)
+  int cfrom, cc;  // cgp's hyperparameters are those of the cc trials from cfrom (cc 0: none)
   Gp *view;       // what the acquisition sees without the transfer model: gp, or cgp
   int rvalid;     // rgp's hyperparameters have been fitted (they carry over between asks)
   int ncond;      // conditional dimensions, in dependency order (bo_set_condition)
@@ -640,7 +641,7 @@ static int known(const Bo *b, const double *x0, int n) {
 // of at most o.fit_points of them (O(m^3) per step instead of O(n^3)), after which the
 // model conditions on every point at that theta.
 static int fit_gp(Bo *b, Gp *g, const double *Xs, const double *ys, int n, int optimise,
-                  int restarts) {
+                  int restarts, Rng *rng) {
   int m = b->o.fit_points > 1 ? b->o.fit_points : 2, dim = b->dim;
   if (optimise && n > m) {
     double *X = malloc(sizeof(double) * (size_t)m * (size_t)(dim + 1)), *y = X + (size_t)m * dim;
@@ -649,20 +650,20 @@ static int fit_gp(Bo *b, Gp *g, const double *Xs, const double *ys, int n, int o
     if (st == HPO_OK) {
       for (int i = 0; i < n; i++) idx[i] = i;
       for (int i = 0; i < m; i++) {
-        int j = i + (int)rng_below(&b->rng, (uint64_t)(n - i)), t = idx[i];
+        int j = i + (int)rng_below(rng, (uint64_t)(n - i)), t = idx[i];
         idx[i] = idx[j];
         idx[j] = t;
         memcpy(X + (size_t)i * dim, Xs + (size_t)idx[i] * dim, sizeof(double) * (size_t)dim);
         y[i] = ys[idx[i]];
       }
-      st = gp_fit(g, X, y, m, 1, restarts, &b->rng);
+      st = gp_fit(g, X, y, m, 1, restarts, rng);
     }
     free(X);
     free(idx);
     if (st != HPO_OK) return st;
     optimise = 0;
   }
-  return gp_fit(g, Xs, ys, n, optimise, restarts, &b->rng);
+  return gp_fit(g, Xs, ys, n, optimise, restarts, rng);
 }
 
 static int fit(Bo *b) {
@@ -679,7 +680,7 @@ static int fit(Bo *b) {
     optimise = 1;
   }
   if (optimise) b->theta_n = b->n;
-  int st = fit_gp(b, b->gp, b->X, b->w, b->n, optimise, restarts);
+  int st = fit_gp(b, b->gp, b->X, b->w, b->n, optimise, restarts, &b->rng);
   if (st == HPO_OK) b->fitted_n = b->n;
   return st;
 }
@@ -803,19 +804,30 @@ static void search_box(Bo *b, int inc, int on, double side) {
 // study to their optimum; if that is a local one, their prior mean rates every other region
 // poorly for good, and the study's GP over all its trials, bunched there, is no better (its
 // warp compresses everything far from the best to one poor value). Sets f0 and inc from
-// the trials since. Its hyperparameters start from the study's GP's (with random restarts
-// while it has at most 100 trials), so a resumed study asks the same.
+// the trials since. Their GP's hyperparameters are optimised at checkpoints of their number
+// c (every trial up to 20, then each time it has grown by o.refit), on those c trials, from
+// the defaults and with a random state of their own: a function of the trials alone, so a
+// resumed study finds them again without stored state. (Optimised at every ask, from the
+// study GP's, warm GP at 300 trials was twice as slow per trial: bench/warm_overhead.lua.)
 static int restart_fit(Bo *b, int from, int npending, int *inc) {
-  int m = b->n - from, dim = b->dim;
+  int m = b->n - from, dim = b->dim, c = m < 20 ? m : 20, st = HPO_OK;
+  for (int next; (next = (int)ceil(c * (1 + b->o.refit))) <= m;) c = next > c ? next : c + 1;
   double *w = malloc(sizeof(double) * (size_t)(m + npending));
   if (!w) return HPO_ENOMEM;
+  const double *X = b->X + (size_t)from * dim;  // then the pending points (bo_ask put them)
+  if (b->cfrom != from || b->cc != c) {
+    Rng r;
+    rng_seed(&r, b->o.seed ^ (0x9e3779b97f4a7c15u * (uint64_t)from + (uint64_t)c));
+    warp(b, b->y + from, c, w);
+    gp_theta_default(b->cgp);
+    st = fit_gp(b, b->cgp, X, w, c, 1, c <= 100 ? 2 : 0, &r);
+    b->cfrom = from, b->cc = c;
+  }
   warp(b, b->y + from, m, w);
   b->f0 = -HUGE_VAL;
   for (int i = 0; i < m; i++)
     if (w[i] > b->f0) b->f0 = w[i], *inc = from + i;
-  memcpy(gp_theta(b->cgp), gp_theta(b->gp), sizeof(double) * (size_t)gp_ntheta(b->gp));
-  const double *X = b->X + (size_t)from * dim;  // then the pending points (bo_ask put them)
-  int st = fit_gp(b, b->cgp, X, w, m, 1, m <= 100 ? 2 : 0);
+  if (st == HPO_OK) st = gp_fit(b->cgp, X, w, m, 0, 0, NULL);
   for (int i = 0; i < npending && st == HPO_OK; i++) {
     double v = b->f0;
     if (b->o.believer) gp_predict(b->cgp, X + (size_t)(m + i) * dim, 1, &w[m + i], &v), v = w[m + i];
