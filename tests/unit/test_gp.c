@@ -520,7 +520,8 @@ static double two_basins(const double *u, int source) {
   return source ? 8 * a : fmin(0.5 + 8 * a, 60 * g);
 }
 
-static double bo_restart(uint64_t seed, int budget, int *sobol) {
+// The two-basin study: its source and the source's best points told as its seed trials.
+static Bo *two_basin_study(uint64_t seed) {
   SpaceDim d[2] = {{.kind = DIM_FLOAT, .lo = 0, .hi = 1}, {.kind = DIM_FLOAT, .lo = 0, .hi = 1}};
   BoOptions o = bo_defaults();
   o.seed = seed;
@@ -540,13 +541,18 @@ static double bo_restart(uint64_t seed, int budget, int *sobol) {
   for (int i = 0; i < NS; i++) z[i] = (z[i] - mean) / sqrt(var);
   CHECK_INT(bo_add_source(b, X, z, NS), HPO_OK);
   int used[NS] = {0};
-  for (int s = 0; s < o.seeds; s++) {  // the seed trials: the source's best points
+  for (int s = 0; s < o.seeds; s++) {
     int m = -1;
     for (int i = 0; i < NS; i++)
       if (!used[i] && (m < 0 || z[i] < z[m])) m = i;
     used[m] = 1;
     bo_tell(b, X + 2 * m, two_basins(X + 2 * m, 0));
   }
+  return b;
+}
+
+static double bo_restart(uint64_t seed, int budget, int *sobol) {
+  Bo *b = two_basin_study(seed);
   enum { NSOB = 40 };
   double S[2 * NSOB], x[2], best = HUGE_VAL;
   startup_points(seed, NSOB, S);
@@ -585,6 +591,38 @@ static void test_bo_restart(void) {
   CHECK(restarts >= 2);
 }
 
+// A study resumed in the middle of a restart (its GP's hyperparameters between two
+// checkpoints) asks what the uninterrupted one asked: the restart keeps no state.
+static void test_bo_restart_resume(void) {
+  enum { N = 60, CUT = 47 };  // seed 2: the restart's Sobol points are asks 25-34
+  Bo *b = two_basin_study(2), *c = two_basin_study(2);
+  double X[2 * N], x[2];
+  for (int i = 0; i < N; i++) {
+    CHECK_INT(bo_ask(b, NULL, 0, X + 2 * i), HPO_OK);
+    bo_tell(b, X + 2 * i, two_basins(X + 2 * i, 0));
+  }
+  for (int i = 0; i < CUT; i++) {
+    CHECK_INT(bo_ask(c, NULL, 0, x), HPO_OK);
+    bo_tell(c, x, two_basins(x, 0));
+  }
+  BoState st;
+  double theta[2 * 4];
+  bo_get_state(c, &st, theta);
+  bo_free(c);
+  c = two_basin_study(2);
+  for (int i = 0; i < CUT; i++) bo_tell(c, X + 2 * i, two_basins(X + 2 * i, 0));
+  CHECK_INT(bo_set_state(c, &st, theta), HPO_OK);
+  int same = 1;
+  for (int i = CUT; i < N; i++) {
+    CHECK_INT(bo_ask(c, NULL, 0, x), HPO_OK);
+    same &= x[0] == X[2 * i] && x[1] == X[2 * i + 1];
+    bo_tell(c, x, two_basins(x, 0));
+  }
+  CHECK(same);
+  bo_free(b);
+  bo_free(c);
+}
+
 int main(void) {
   gp_blas_threads(1);
   test_lbfgsb();
@@ -603,5 +641,6 @@ int main(void) {
   test_bo_trust_region();
   test_bo_plain_mean();
   test_bo_restart();
+  test_bo_restart_resume();
   return check_report();
 }
