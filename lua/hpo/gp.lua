@@ -32,7 +32,7 @@ local CHOICES = {
 --- fit_points (400: above this many trials the hyperparameters are fitted on a random subset
 --- of this size; the model still uses every trial), trust_region (0.4: with warm-start
 --- sources that explain the study, the model searches a cube of this side around the best
---- trial, TuRBO-style; 0: the whole space).
+--- trial, TuRBO-style, and restarts once it has shrunk away; 0: the whole space, no restart).
 function M.gp(opts)
   local where = util.where()
   opts = util.check_options(where, 'gp', opts, OPTIONS)
