@@ -798,6 +798,18 @@ static void search_box(Bo *b, int inc, int on, double side) {
   }
 }
 
+// Conditions g, fitted to the m points X with values w, on the npending points after them
+// in X as well (same hyperparameters): valued at g's mean there (kriging believer) or at
+// the best value f0, into w[m..].
+static int fantasies(Bo *b, Gp *g, const double *X, double *w, int m, int npending) {
+  for (int i = 0; i < npending; i++) {
+    double v = b->f0;
+    if (b->o.believer) gp_predict(g, X + (size_t)(m + i) * b->dim, 1, &w[m + i], &v), v = w[m + i];
+    w[m + i] = v;
+  }
+  return gp_fit(g, X, w, m + npending, 0, 0, NULL);
+}
+
 // After the trust region was given up at trial from - 1 (the sources' region is searched
 // out), the study restarts as TuRBO does: startup Sobol points, then its GP on the trials
 // since alone, with pending points as fantasies, over the whole space. The sources led the
@@ -828,12 +840,7 @@ static int restart_fit(Bo *b, int from, int npending, int *inc) {
   for (int i = 0; i < m; i++)
     if (w[i] > b->f0) b->f0 = w[i], *inc = from + i;
   if (st == HPO_OK) st = gp_fit(b->cgp, X, w, m, 0, 0, NULL);
-  for (int i = 0; i < npending && st == HPO_OK; i++) {
-    double v = b->f0;
-    if (b->o.believer) gp_predict(b->cgp, X + (size_t)(m + i) * dim, 1, &w[m + i], &v), v = w[m + i];
-    w[m + i] = v;
-  }
-  if (st == HPO_OK && npending > 0) st = gp_fit(b->cgp, X, w, m + npending, 0, 0, NULL);
+  if (st == HPO_OK && npending > 0) st = fantasies(b, b->cgp, X, w, m, npending);
   b->view = b->cgp;
   free(w);
   return st;
@@ -875,14 +882,8 @@ int bo_ask(Bo *b, const double *pending, int npending, double *x) {
   if (npending > 0) {  // fantasies: the model conditioned on the pending points, same theta
     st = reserve(b, b->n + npending);
     if (st != HPO_OK) return st;
-    double *fy = b->w + b->n, *fx = b->X + (size_t)b->n * dim;
-    memcpy(fx, pending, sizeof(double) * (size_t)npending * dim);
-    for (int i = 0; i < npending; i++) {
-      double v = b->f0;
-      if (b->o.believer) gp_predict(b->gp, fx + (size_t)i * dim, 1, &fy[i], &v), v = fy[i];
-      fy[i] = v;
-    }
-    st = gp_fit(b->gp, b->X, b->w, b->n + npending, 0, 0, NULL);
+    memcpy(b->X + (size_t)b->n * dim, pending, sizeof(double) * (size_t)npending * dim);
+    st = fantasies(b, b->gp, b->X, b->w, b->n, npending);
     b->fitted_n = -2;  // the next ask refits on the real data
     if (st != HPO_OK) return st;
   }

@@ -619,6 +619,13 @@ static void test_bo_restart_resume(void) {
     bo_tell(c, x, two_basins(x, 0));
   }
   CHECK(same);
+  // Still in the restart at 60 trials: running trials are its GP's fantasies, so parallel
+  // asks are distinct.
+  double P[2 * 4];
+  for (int i = 0; i < 4; i++) CHECK_INT(bo_ask(b, P, i, P + 2 * i), HPO_OK);
+  for (int i = 0; i < 4; i++)
+    for (int j = 0; j < i; j++)
+      CHECK(fabs(P[2 * i] - P[2 * j]) + fabs(P[2 * i + 1] - P[2 * j + 1]) > 1e-6);
   bo_free(b);
   bo_free(c);
 }
