@@ -909,7 +909,8 @@ int bo_ask(Bo *b, const double *pending, int npending, double *x) {
   double side = 1;
   int gone = -1, on = b->transfer && b->o.trust > 0 && trust_replay(b, &side, &gone);
   if (b->transfer && gone >= 0) {
-    if (b->n - 1 - gone < b->o.startup) return startup_point(b, x);
+    // At least one point since the collapse: a GP of none cannot be fitted (startup = 0).
+    if (b->n - 1 - gone < (b->o.startup > 1 ? b->o.startup : 1)) return startup_point(b, x);
     b->transfer = 0;
     st = restart_fit(b, gone + 1, npending, &inc);
     if (st != HPO_OK) return st;

@@ -520,12 +520,14 @@ static double two_basins(const double *u, int source) {
   return source ? 8 * a : fmin(0.5 + 8 * a, 60 * g);
 }
 
-// The two-basin study: its source and the source's best points told as its seed trials.
-static Bo *two_basin_study(uint64_t seed) {
+// The two-basin study: its source and the source's best points told as its seed trials;
+// startup: its Sobol startup (the restart's too).
+static Bo *two_basin_study(uint64_t seed, int startup) {
   SpaceDim d[2] = {{.kind = DIM_FLOAT, .lo = 0, .hi = 1}, {.kind = DIM_FLOAT, .lo = 0, .hi = 1}};
   BoOptions o = bo_defaults();
   o.seed = seed;
   o.seeds = 5;
+  o.startup = startup;
   Bo *b;
   CHECK_INT(bo_new(&b, 2, d, &o), HPO_OK);
   double X[2 * NS], z[NS], mean = 0, var = 0;
@@ -552,7 +554,7 @@ static Bo *two_basin_study(uint64_t seed) {
 }
 
 static double bo_restart(uint64_t seed, int budget, int *sobol) {
-  Bo *b = two_basin_study(seed);
+  Bo *b = two_basin_study(seed, 10);
   enum { NSOB = 40 };
   double S[2 * NSOB], x[2], best = HUGE_VAL;
   startup_points(seed, NSOB, S);
@@ -598,14 +600,14 @@ static void test_bo_restart(void) {
 static void test_bo_restart_resume(void) {
   // Seed 2: the restart's Sobol points are asks 25-34, its GP's asks follow.
   int vg = getenv("HPO_UNDER_VALGRIND") != NULL, n = vg ? 37 : 60, cut = 47;
-  Bo *b = two_basin_study(2);
+  Bo *b = two_basin_study(2, 10);
   double X[2 * 60], x[2];
   for (int i = 0; i < n; i++) {
     CHECK_INT(bo_ask(b, NULL, 0, X + 2 * i), HPO_OK);
     bo_tell(b, X + 2 * i, two_basins(X + 2 * i, 0));
   }
   if (!vg) {
-    Bo *c = two_basin_study(2);
+    Bo *c = two_basin_study(2, 10);
     for (int i = 0; i < cut; i++) {
       CHECK_INT(bo_ask(c, NULL, 0, x), HPO_OK);
       bo_tell(c, x, two_basins(x, 0));
@@ -614,7 +616,7 @@ static void test_bo_restart_resume(void) {
     double theta[2 * 4];
     bo_get_state(c, &st, theta);
     bo_free(c);
-    c = two_basin_study(2);
+    c = two_basin_study(2, 10);
     for (int i = 0; i < cut; i++) bo_tell(c, X + 2 * i, two_basins(X + 2 * i, 0));
     CHECK_INT(bo_set_state(c, &st, theta), HPO_OK);
     int same = 1;
@@ -628,6 +630,15 @@ static void test_bo_restart_resume(void) {
   }
   double P[2 * 4];
   for (int i = 0; i < 4; i++) CHECK_INT(bo_ask(b, P, i, P + 2 * i), HPO_OK);
+  // With startup = 0 the restart asks its GP at once, from the first trial after the
+  // collapse (one Sobol point: a GP of no trials cannot be fitted). Seed 2: the collapse
+  // is at trial 29, the restart's GP asks from ask 26.
+  Bo *z = two_basin_study(2, 0);
+  for (int i = 0; i < (vg ? 28 : n); i++) {
+    CHECK_INT(bo_ask(z, NULL, 0, x), HPO_OK);
+    bo_tell(z, x, two_basins(x, 0));
+  }
+  bo_free(z);
   for (int i = 0; i < 4; i++)
     for (int j = 0; j < i; j++)
       CHECK(fabs(P[2 * i] - P[2 * j]) + fabs(P[2 * i + 1] - P[2 * j + 1]) > 1e-6);
