@@ -273,46 +273,48 @@ static void test_bo_pending(void) {
 
 enum { NS = 60 };  // a source study's trials
 
-// A source study of Branin on the unit square: NS random points valued sign (3 f + 7) with f
-// shifted by dx in x, standardised. sign = 1: a sibling of the study; -1: adversarial.
-static void branin_shifted(double sign, double dx, double *X, double *z) {
-  double mean = 0, var = 0;
+// A warm study on the unit square (options o): one source study of NS random points
+// (xoshiro seed rs) valued by src(u, arg) and standardised, added to it, and the source's
+// o.seeds best points told as the seed trials, valued by the study's objective obj.
+static Bo *warm_study(BoOptions o, uint64_t rs, double (*src)(const double *, const double *),
+                      const double *arg, double (*obj)(const double *)) {
+  SpaceDim d[2] = {{.kind = DIM_FLOAT, .lo = 0, .hi = 1}, {.kind = DIM_FLOAT, .lo = 0, .hi = 1}};
+  Bo *b;
+  CHECK_INT(bo_new(&b, 2, d, &o), HPO_OK);
+  double X[2 * NS], z[NS], mean = 0, var = 0;
   Rng r;
-  rng_seed(&r, 99);
+  rng_seed(&r, rs);
   for (int i = 0; i < NS; i++) {
     X[2 * i] = rng_uniform(&r);
     X[2 * i + 1] = rng_uniform(&r);
-    double u[2] = {fmax(0, X[2 * i] - dx), X[2 * i + 1]};
-    z[i] = sign * (3 * branin(u) + 7);
+    z[i] = src(X + 2 * i, arg);
     mean += z[i] / NS;
   }
   for (int i = 0; i < NS; i++) var += (z[i] - mean) * (z[i] - mean) / NS;
   for (int i = 0; i < NS; i++) z[i] = (z[i] - mean) / sqrt(var);
-}
-
-// The warm-start seed trials: the source's k best points, valued by the study's Branin.
-static void tell_seeds(Bo *b, const double *X, const double *z, int k) {
+  CHECK_INT(bo_add_source(b, X, z, NS), HPO_OK);
   int used[NS] = {0};
-  for (int s = 0; s < k; s++) {
+  for (int s = 0; s < o.seeds; s++) {
     int m = -1;
     for (int i = 0; i < NS; i++)
       if (!used[i] && (m < 0 || z[i] < z[m])) m = i;
     used[m] = 1;
-    bo_tell(b, X + 2 * m, branin(X + 2 * m));
+    bo_tell(b, X + 2 * m, obj(X + 2 * m));
   }
+  return b;
 }
 
-// A warm study of Branin on the unit square: options o, one source (branin_shifted: sign,
-// dx), and its o.seeds best points told as the seed trials.
+// A sibling of Branin (arg: sign, dx): sign (3 f + 7) with f shifted by dx in x. sign = 1:
+// a sibling of the study; -1: adversarial.
+static double branin_sibling(const double *x, const double *arg) {
+  double u[2] = {fmax(0, x[0] - arg[1]), x[1]};
+  return arg[0] * (3 * branin(u) + 7);
+}
+
+// A warm study of Branin: options o, one source (branin_sibling: sign, dx, seed 99).
 static Bo *warm_branin(BoOptions o, double sign, double dx) {
-  SpaceDim d[2] = {{.kind = DIM_FLOAT, .lo = 0, .hi = 1}, {.kind = DIM_FLOAT, .lo = 0, .hi = 1}};
-  Bo *b;
-  CHECK_INT(bo_new(&b, 2, d, &o), HPO_OK);
-  double X[2 * NS], z[NS];
-  branin_shifted(sign, dx, X, z);
-  CHECK_INT(bo_add_source(b, X, z, NS), HPO_OK);
-  tell_seeds(b, X, z, o.seeds);
-  return b;
+  double arg[2] = {sign, dx};
+  return warm_study(o, 99, branin_sibling, arg, branin);
 }
 
 // The first n points of the study's Sobol startup (seeded as bo_new seeds it).
@@ -514,43 +516,26 @@ static void test_bo_plain_mean(void) {
 // `budget` asks; sobol: whether ten asks in a row were the next ten points of that sequence
 // after the five of the startup.
 static const double BA[2] = {0.25, 0.3}, BG[2] = {0.85, 0.8};
-static double two_basins(const double *u, int source) {
+static double two_basins(const double *u) {
   double a = (u[0] - BA[0]) * (u[0] - BA[0]) + (u[1] - BA[1]) * (u[1] - BA[1]);
   double g = (u[0] - BG[0]) * (u[0] - BG[0]) + (u[1] - BG[1]) * (u[1] - BG[1]);
-  return source ? 8 * a : fmin(0.5 + 8 * a, 60 * g);
+  return fmin(0.5 + 8 * a, 60 * g);
 }
 
-// The two-basin study: its source and the source's best points told as its seed trials;
-// startup: its Sobol startup (the restart's too).
+// The source's task: the bowl at A alone.
+static double bowl_a(const double *u, const double *arg) {
+  (void)arg;
+  return 8 * ((u[0] - BA[0]) * (u[0] - BA[0]) + (u[1] - BA[1]) * (u[1] - BA[1]));
+}
+
+// The two-basin study (seed 7 for its source); startup: its Sobol startup (the restart's
+// too).
 static Bo *two_basin_study(uint64_t seed, int startup) {
-  SpaceDim d[2] = {{.kind = DIM_FLOAT, .lo = 0, .hi = 1}, {.kind = DIM_FLOAT, .lo = 0, .hi = 1}};
   BoOptions o = bo_defaults();
   o.seed = seed;
   o.seeds = 5;
   o.startup = startup;
-  Bo *b;
-  CHECK_INT(bo_new(&b, 2, d, &o), HPO_OK);
-  double X[2 * NS], z[NS], mean = 0, var = 0;
-  Rng r;
-  rng_seed(&r, 7);
-  for (int i = 0; i < NS; i++) {
-    X[2 * i] = rng_uniform(&r);
-    X[2 * i + 1] = rng_uniform(&r);
-    z[i] = two_basins(X + 2 * i, 1);
-    mean += z[i] / NS;
-  }
-  for (int i = 0; i < NS; i++) var += (z[i] - mean) * (z[i] - mean) / NS;
-  for (int i = 0; i < NS; i++) z[i] = (z[i] - mean) / sqrt(var);
-  CHECK_INT(bo_add_source(b, X, z, NS), HPO_OK);
-  int used[NS] = {0};
-  for (int s = 0; s < o.seeds; s++) {
-    int m = -1;
-    for (int i = 0; i < NS; i++)
-      if (!used[i] && (m < 0 || z[i] < z[m])) m = i;
-    used[m] = 1;
-    bo_tell(b, X + 2 * m, two_basins(X + 2 * m, 0));
-  }
-  return b;
+  return warm_study(o, 7, bowl_a, NULL, two_basins);
 }
 
 static double bo_restart(uint64_t seed, int budget, int *sobol) {
@@ -567,7 +552,7 @@ static double bo_restart(uint64_t seed, int budget, int *sobol) {
     run = k < NSOB && k == last + 1 ? run + 1 : k >= 5 && k < NSOB;
     last = k < NSOB ? k : last;
     *sobol += run == 10 && last >= 14;
-    double f = two_basins(x, 0);
+    double f = two_basins(x);
     best = fmin(best, f);
     bo_tell(b, x, f);
   }
@@ -604,26 +589,26 @@ static void test_bo_restart_resume(void) {
   double X[2 * 60], x[2];
   for (int i = 0; i < n; i++) {
     CHECK_INT(bo_ask(b, NULL, 0, X + 2 * i), HPO_OK);
-    bo_tell(b, X + 2 * i, two_basins(X + 2 * i, 0));
+    bo_tell(b, X + 2 * i, two_basins(X + 2 * i));
   }
   if (!vg) {
     Bo *c = two_basin_study(2, 10);
     for (int i = 0; i < cut; i++) {
       CHECK_INT(bo_ask(c, NULL, 0, x), HPO_OK);
-      bo_tell(c, x, two_basins(x, 0));
+      bo_tell(c, x, two_basins(x));
     }
     BoState st;
     double theta[2 * 4];
     bo_get_state(c, &st, theta);
     bo_free(c);
     c = two_basin_study(2, 10);
-    for (int i = 0; i < cut; i++) bo_tell(c, X + 2 * i, two_basins(X + 2 * i, 0));
+    for (int i = 0; i < cut; i++) bo_tell(c, X + 2 * i, two_basins(X + 2 * i));
     CHECK_INT(bo_set_state(c, &st, theta), HPO_OK);
     int same = 1;
     for (int i = cut; i < n; i++) {
       CHECK_INT(bo_ask(c, NULL, 0, x), HPO_OK);
       same &= x[0] == X[2 * i] && x[1] == X[2 * i + 1];
-      bo_tell(c, x, two_basins(x, 0));
+      bo_tell(c, x, two_basins(x));
     }
     CHECK(same);
     bo_free(c);
@@ -636,7 +621,7 @@ static void test_bo_restart_resume(void) {
   Bo *z = two_basin_study(2, 0);
   for (int i = 0; i < (vg ? 28 : n); i++) {
     CHECK_INT(bo_ask(z, NULL, 0, x), HPO_OK);
-    bo_tell(z, x, two_basins(x, 0));
+    bo_tell(z, x, two_basins(x));
   }
   bo_free(z);
   for (int i = 0; i < 4; i++)
