@@ -1,7 +1,8 @@
 -- The same MLP on the wine data set, warm-started from the digits study (study.lua): its
--- best configurations run first and its good trials are TPE's prior, weighed by how well
--- they rank this study's own trials. The space is study.lua's, written out again: a study
--- file stands alone, and warm start matches parameters by name. Run study.lua first, then
+-- best configurations run first, then its model's predicted optimum, and its good trials
+-- are TPE's prior, weighed by how well they rank this study's own trials. The space is
+-- study.lua's, written out again: a study file stands alone, and warm start matches
+-- parameters by name. Run study.lua first, then
 --   hpolua examples/sklearn/wine.lua      (hpolua show wine-mlp.db: the source's weight)
 local hpo = require('hpo')
 

@@ -268,10 +268,14 @@ end
 -- 0.0024 from the best seed's source; Hartmann6 0.177 and 0.153). The seeds come from the
 -- sources in turn, so each source's best has been tried here.
 function Cma:warm_probe(study)
-  local n = #study.warm_seeds
-  local seeds, source = {}, {}
+  -- The sources' predicted optimum (a seed of none of them) is no evidence for one source
+  -- and no probe; if it did best, the search starts there.
+  local model = study.warm_model_seed and self:key(study.space, study.warm_model_seed)
+  local n = #study.warm_seeds - (model and 1 or 0)
+  local seeds, source, model_value = {}, {}, nil
   for _, p in ipairs(study.warm_seeds) do
-    seeds[self:key(study.space, p)] = true
+    local k = self:key(study.space, p)
+    seeds[k] = k ~= model or nil
   end
   for _, p in ipairs(self.pending_warm) do
     local k = self:key(study.space, p.params)
@@ -285,7 +289,9 @@ function Cma:warm_probe(study)
     seeds_done = seeds_done + (seeds[k] and done and 1 or 0)
     if t.state == 'COMPLETE' and t.value then
       local v = self.sign * t.value
-      if seeds[k] then
+      if k == model then
+        model_value = v
+      elseif seeds[k] then
         local from = source[k] or ''
         sv[from] = sv[from] or {}
         table.insert(sv[from], v)
@@ -298,6 +304,9 @@ function Cma:warm_probe(study)
     end
   end
   local ms = median(sv[src] or {})
+  if model_value and model_value < best then
+    center = study.warm_model_seed
+  end
   local decided  -- nil until every seed trial has finished
   if seeds_done >= n then
     decided = M.probe_test(ms, pv, n)

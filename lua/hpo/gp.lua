@@ -2,12 +2,13 @@
 --- sample-efficient sampler for expensive trials and budgets up to a few hundred.
 --- Failed and pruned trials are not modelled (as in Optuna's GPSampler); running trials enter
 --- as fantasies so parallel workers get distinct points.
-local core = require('hpo.core')
 local util = require('hpo._util')
 
 local M = {}
 
-local Gp = { name = 'gp', single_objective = true }
+-- own_transfer: its first model-based ask already goes where the sources' model points, so
+-- the study adds no model seed trial (warm.model_seed) for it.
+local Gp = { name = 'gp', single_objective = true, own_transfer = true }
 Gp.__index = Gp
 
 local OPTIONS = {
@@ -71,10 +72,7 @@ function Gp:setup(study, state)
   self.seed = math.tointeger(seed) or self.seed or util.fresh_seed()
   local o = util.with_seed(self.opts, self.seed)
   o.seeds = #(study.warm_seeds or {})  -- the Sobol startup alternates with the model after them
-  self.engine = core.gp(study.space.core, o)
-  for _, c in ipairs(study.space:conditions()) do
-    self.engine:set_condition(c.dim, c.parent, c.codes)
-  end
+  self.engine = require('hpo.warm').engine(study.space, o)
   self:transfer_setup(study)
   if rest then
     -- theta n was added later: a state without it re-optimises at the next ask.
@@ -100,18 +98,7 @@ function Gp:transfer_setup(study)
   if not (study.warm_points and #study.warm_points > 0) then
     return
   end
-  local lists, order = require('hpo.warm').by_source(study.warm_points)
-  self.sources = {}
-  for _, src in ipairs(order) do
-    local xs, zs = {}, {}
-    for i, p in ipairs(lists[src]) do
-      xs[i], zs[i] = study.space:encode(p.params), p.z
-    end
-    if #xs >= 2 then
-      self.engine:add_source(xs, zs)
-      self.sources[#self.sources + 1] = src
-    end
-  end
+  self.sources = require('hpo.warm').add_sources(self.engine, study.space, study.warm_points)
 end
 
 function Gp:tell(study, trial)

@@ -53,8 +53,10 @@ function View:start(info)
     for _, p in ipairs(s.warm_points) do
       n, from[p.source] = n + (from[p.source] and 0 or 1), true
     end
-    self:print('warm start: %d trials from %d of %d sources; the best %d run first',
-      #s.warm_points, n, #s.warm_start, #(s.warm_seeds or {}))
+    local model = s.warm_model_seed and 1 or 0
+    self:print('warm start: %d trials from %d of %d sources; the best %d%s run first',
+      #s.warm_points, n, #s.warm_start, #(s.warm_seeds or {}) - model,
+      model == 1 and " and the sources' predicted optimum" or '')
   end
   if info.moved then
     self:print('moved the old study file aside to %s', info.moved)

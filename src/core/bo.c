@@ -45,6 +45,7 @@ struct Bo {
   double *cbuf;   // canonical copies of candidates (ccap points)
   int ccap;
   double *box;    // this ask's search box: lower bounds, then upper bounds (dim each)
+  int mean_only;  // the acquisition is the sources' weighted mean (bo_source_optimum)
 };
 
 BoOptions bo_defaults(void) {
@@ -518,6 +519,12 @@ static int model_predict_grad(Bo *b, const double *x, double *mu, double *var, d
 
 static double acq_at(Bo *b, const double *x, double *grad, double *scratch) {
   double mu, var;
+  if (b->mean_only) {
+    double xc[b->dim], tmp[2];
+    memcpy(xc, x, sizeof xc);
+    canon(b, xc);
+    return src_mean(b, xc, 1, &mu, grad, tmp) < 0 ? -HUGE_VAL : mu;
+  }
   double *dmu = grad ? scratch : NULL, *dvar = grad ? scratch + b->dim : NULL;
   if (model_predict_grad(b, x, &mu, &var, dmu, dvar) != HPO_OK) return -HUGE_VAL;
   return acq_value(b, mu, var, dmu, dvar, grad);
@@ -791,7 +798,7 @@ static int trust_replay(const Bo *b, double *side, int *gone) {
 static void search_box(Bo *b, int inc, int on, double side) {
   int dim = b->dim;
   for (int j = 0; j < dim; j++) {  // categorical and inactive coordinates stay free
-    double c = b->X[(size_t)inc * dim + j];
+    double c = on ? b->X[(size_t)inc * dim + j] : (double)NAN;
     int free_ = !on || b->dims[j].kind == DIM_CATEGORICAL || isnan(c);
     b->box[j] = free_ ? 0 : fmax(0, c - side / 2);
     b->box[dim + j] = free_ ? 1 : fmin(1, c + side / 2);
@@ -843,6 +850,89 @@ static int restart_fit(Bo *b, int from, int npending, int *inc) {
   if (st == HPO_OK && npending > 0) st = fantasies(b, b->cgp, X, w, m, npending);
   b->view = b->cgp;
   free(w);
+  return st;
+}
+
+// The acquisition's best point in this ask's box: a Sobol screen of o.candidates points,
+// L-BFGS-B from the best local_starts of them and from the incumbent inc (none if < 0); the
+// best refined point that is not an observed or pending one, else a fresh screened point.
+static int propose(Bo *b, int inc, int npending, double *x) {
+  int dim = b->dim, st;
+  int m = b->o.candidates, ns = b->o.local_starts;
+  double *C = malloc(sizeof(double) * ((size_t)m * (dim + 2) + (size_t)(ns + 1) * dim + 7 * (size_t)dim));
+  if (!C) return HPO_ENOMEM;
+  double *mean = C + (size_t)m * dim, *var = mean + m, *starts = var + m;
+  double *work = starts + (size_t)(ns + 1) * dim;
+  QmcSobol *q;
+  QmcOptions qo = qmc_defaults();
+  qo.seed = rng_next(&b->rng);
+  st = qmc_new(&q, dim, &qo);
+  if (st == HPO_OK) {
+    for (int i = 0; i < m; i++) {
+      double *c = C + (size_t)i * dim;
+      qmc_next(q, c);
+      for (int j = 0; j < dim; j++)
+        if (b->dims[j].kind != DIM_CATEGORICAL)
+          c[j] = b->box[j] + c[j] * (b->box[dim + j] - b->box[j]);
+      snap(b, c);
+    }
+    qmc_free(q);
+    const double *Cc;
+    if (!b->mean_only)
+      st = model_predict(b, C, m, mean, var);
+    else if (!(Cc = canon_rows(b, C, m)))
+      st = HPO_ENOMEM;
+    else if (src_mean(b, Cc, m, mean, NULL, var) < 0)
+      st = HPO_EINVAL;
+  }
+  if (st == HPO_OK) {
+    // Score the screen; keep the best ns (a small insertion list).
+    int top[ns > 0 ? ns : 1];
+    double topv[ns > 0 ? ns : 1];
+    int nt = 0;
+    for (int i = 0; i < m; i++) {
+      double a = b->mean_only ? mean[i] : acq_value(b, mean[i], var[i], NULL, NULL, NULL);
+      if (!isfinite(a)) continue;
+      int p = nt < ns ? nt++ : ns;
+      while (p > 0 && topv[p - 1] < a) {
+        if (p < ns) {
+          top[p] = top[p - 1];
+          topv[p] = topv[p - 1];
+        }
+        p--;
+      }
+      if (p < ns) {
+        top[p] = i;
+        topv[p] = a;
+      }
+    }
+    for (int k = 0; k < nt; k++)
+      memcpy(starts + (size_t)k * dim, C + (size_t)top[k] * dim, sizeof(double) * (size_t)dim);
+    double *incx = starts + (size_t)nt * dim;
+    if (inc >= 0) memcpy(incx, b->X + (size_t)inc * dim, sizeof(double) * (size_t)dim);
+    for (int j = 0; inc >= 0 && j < dim; j++)  // an inactive coordinate: the screen's best
+      if (isnan(incx[j])) incx[j] = nt > 0 ? starts[j] : 0.5;
+    // The best refined point that is not an observed or pending one (a noisy GP can rate a
+    // known point highly; evaluating it again teaches nothing); else a fresh screened point.
+    double best = -HUGE_VAL;
+    int found = 0;
+    for (int k = 0; k < nt + (inc >= 0); k++) {
+      double *s = starts + (size_t)k * dim;
+      double a = refine(b, s, work);
+      if ((a > best || !found) && !known(b, s, b->n + npending)) {
+        best = a;
+        found = 1;
+        memcpy(x, s, sizeof(double) * (size_t)dim);
+      }
+    }
+    for (int i = 0; !found && i < m; i++)
+      if (!known(b, C + (size_t)i * dim, b->n + npending)) {
+        found = 1;
+        memcpy(x, C + (size_t)i * dim, sizeof(double) * (size_t)dim);
+      }
+    if (!found) memcpy(x, starts, sizeof(double) * (size_t)dim);  // a tiny, exhausted space
+  }
+  free(C);
   return st;
 }
 
@@ -916,75 +1006,15 @@ int bo_ask(Bo *b, const double *pending, int npending, double *x) {
     if (st != HPO_OK) return st;
   }
   search_box(b, inc, on, side);
-  int m = b->o.candidates, ns = b->o.local_starts;
-  double *C = malloc(sizeof(double) * ((size_t)m * (dim + 2) + (size_t)(ns + 1) * dim + 7 * (size_t)dim));
-  if (!C) return HPO_ENOMEM;
-  double *mean = C + (size_t)m * dim, *var = mean + m, *starts = var + m;
-  double *work = starts + (size_t)(ns + 1) * dim;
-  QmcSobol *q;
-  QmcOptions qo = qmc_defaults();
-  qo.seed = rng_next(&b->rng);
-  st = qmc_new(&q, dim, &qo);
-  if (st == HPO_OK) {
-    for (int i = 0; i < m; i++) {
-      double *c = C + (size_t)i * dim;
-      qmc_next(q, c);
-      for (int j = 0; j < dim; j++)
-        if (b->dims[j].kind != DIM_CATEGORICAL)
-          c[j] = b->box[j] + c[j] * (b->box[dim + j] - b->box[j]);
-      snap(b, c);
-    }
-    qmc_free(q);
-    st = model_predict(b, C, m, mean, var);
-  }
-  if (st == HPO_OK) {
-    // Score the screen; keep the best ns (a small insertion list).
-    int top[ns > 0 ? ns : 1];
-    double topv[ns > 0 ? ns : 1];
-    int nt = 0;
-    for (int i = 0; i < m; i++) {
-      double a = acq_value(b, mean[i], var[i], NULL, NULL, NULL);
-      if (!isfinite(a)) continue;
-      int p = nt < ns ? nt++ : ns;
-      while (p > 0 && topv[p - 1] < a) {
-        if (p < ns) {
-          top[p] = top[p - 1];
-          topv[p] = topv[p - 1];
-        }
-        p--;
-      }
-      if (p < ns) {
-        top[p] = i;
-        topv[p] = a;
-      }
-    }
-    for (int k = 0; k < nt; k++)
-      memcpy(starts + (size_t)k * dim, C + (size_t)top[k] * dim, sizeof(double) * (size_t)dim);
-    double *incx = starts + (size_t)nt * dim;
-    memcpy(incx, b->X + (size_t)inc * dim, sizeof(double) * (size_t)dim);
-    for (int j = 0; j < dim; j++)  // an inactive coordinate of the incumbent: the screen's best
-      if (isnan(incx[j])) incx[j] = nt > 0 ? starts[j] : 0.5;
-    // The best refined point that is not an observed or pending one (a noisy GP can rate a
-    // known point highly; evaluating it again teaches nothing); else a fresh screened point.
-    double best = -HUGE_VAL;
-    int found = 0;
-    for (int k = 0; k <= nt; k++) {
-      double *s = starts + (size_t)k * dim;
-      double a = refine(b, s, work);
-      if ((a > best || !found) && !known(b, s, b->n + npending)) {
-        best = a;
-        found = 1;
-        memcpy(x, s, sizeof(double) * (size_t)dim);
-      }
-    }
-    for (int i = 0; !found && i < m; i++)
-      if (!known(b, C + (size_t)i * dim, b->n + npending)) {
-        found = 1;
-        memcpy(x, C + (size_t)i * dim, sizeof(double) * (size_t)dim);
-      }
-    if (!found) memcpy(x, starts, sizeof(double) * (size_t)dim);  // a tiny, exhausted space
-  }
-  free(C);
+  return propose(b, inc, npending, x);
+}
+
+int bo_source_optimum(Bo *b, double *x) {
+  if (b->nsrc == 0) return HPO_EINVAL;
+  search_box(b, 0, 0, 1);
+  b->mean_only = 1;
+  int st = propose(b, -1, 0, x);
+  b->mean_only = 0;
   return st;
 }
 

@@ -71,6 +71,10 @@ int bo_set_condition(Bo *b, int j, int parent, const double *codes, int n);
 /// sampling uses the study's GP.
 /// Returns a status.
 int bo_add_source(Bo *b, const double *X, const double *z, int n);
+/// The point (into x, dim values) where the sources' weighted mean is best: the sources'
+/// predicted optimum, searched over the whole space as an ask searches its acquisition.
+/// Draws from the engine's random stream. Returns a status (HPO_EINVAL without sources).
+int bo_source_optimum(Bo *b, double *x);
 /// Weights of the last ask into w (may be NULL): nsrc sources then the target (nsrc + 1
 /// values); returns nsrc.
 int bo_source_weights(const Bo *b, double *w);

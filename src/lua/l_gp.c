@@ -193,6 +193,16 @@ static int l_bo_add_source(lua_State *L) {
   return 0;
 }
 
+/// bo:source_optimum() -> x: the encoded point the sources' mean rates best (bo.h)
+static int l_bo_source_optimum(lua_State *L) {
+  LBo *lb = check_bo(L);
+  double *x = lua_newuserdatauv(L, sizeof(double) * (size_t)lb->dim, 0);
+  int st = bo_source_optimum(lb->b, x);
+  if (st != HPO_OK) return l_status_error(L, st, "gp:source_optimum");
+  l_pushvector(L, x, lb->dim);
+  return 1;
+}
+
 /// bo:set_condition(j, parent, {code, ...}): dimension j (1-based) is active only when
 /// dimension `parent` has one of the encoded codes (bo.h; call parents' conditions first)
 static int l_bo_set_condition(lua_State *L) {
@@ -265,7 +275,8 @@ void l_gp_register(lua_State *L) {
       {"tell", l_bo_tell},       {"ask", l_bo_ask},     {"count", l_bo_count},
       {"state", l_bo_state},     {"restore", l_bo_restore}, {"close", l_bo_close},
       {"__gc", l_bo_close},      {"__close", l_bo_close}, {"add_source", l_bo_add_source},
-      {"weights", l_bo_weights}, {"set_condition", l_bo_set_condition}, {NULL, NULL},
+      {"weights", l_bo_weights}, {"set_condition", l_bo_set_condition},
+      {"source_optimum", l_bo_source_optimum}, {NULL, NULL},
   };
   l_newclass(L, BO_MT, bo_methods);
   lua_pushcfunction(L, l_bo_new);

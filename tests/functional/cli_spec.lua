@@ -177,13 +177,15 @@ describe('examples/sklearn/study.lua', function()
     r = h.run(dir .. '/sklearn', { 'wine.lua', '--trials', '3' },
       { PATH = '/usr/bin:/bin:' .. os.getenv('PATH') })
     assert.are.equal(0, r.code, r.out .. r.err)
-    assert.matches('warm start: 4 trials from 1 of 1 sources; the best 3 run first', r.out)
+    assert.matches("warm start: 4 trials from 1 of 1 sources; the best 3 and the sources' "
+      .. 'predicted optimum run first', r.out)
     local best = trials[1]
     for _, t in ipairs(trials) do
       best = t.value < best.value and t or best
     end
     local wine = h.trials(dir .. '/sklearn/wine-mlp.db')
-    assert.are.equal(3, #wine)
+    assert.are.equal(4, #wine)  -- three run; the predicted optimum waits for the next run
+    assert.are.equal('WAITING', wine[4].state)
     assert.are.same(cjson.decode(best.params), cjson.decode(wine[1].params))
     assert.is_true(wine[1].value > 0 and wine[1].value < 2)  -- a log loss over 3 classes
     h.rmdir(dir)
@@ -247,7 +249,8 @@ return hpo.study({
     -- Run from another directory: the source path is relative to the study file.
     local r = h.run(h.source, { dir .. '/tgt.lua' })
     assert.are.equal(0, r.code)
-    assert.matches('warm start: 40 trials from 1 of 1 sources; the best 5 run first', r.out)
+    assert.matches("warm start: 40 trials from 1 of 1 sources; the best 5 and the sources' "
+      .. 'predicted optimum run first', r.out)
     -- A sibling task ranks this study's trials well: it keeps most of its weight.
     local w = tonumber(r.out:match('warm start: source src.db weighs ([%d.]+)'))
     assert.is_true(w > 0.5, 'weight ' .. tostring(w))

@@ -76,6 +76,39 @@ describe('warm_start', function()
     assert.are.equal(5, #warm.best_distinct(points, 6))  -- a's second x = 1 is no new one
   end)
 
+  it("runs the sources' predicted optimum after their best, except for GP-BO", function()
+    local space = { x = hpo.uniform(-5, 10), y = hpo.uniform(0, 15),
+      act = hpo.choice({ 'a', 'b' }) }
+    local function bowl(p)
+      return (p.x - 2) ^ 2 + (p.y - 7) ^ 2 + (p.act == 'a' and 0 or 1)
+    end
+    local src = tmpdb()
+    spec_study({ name = 'bowl', space = space, objective = bowl, trials = 60,
+      sampler = hpo.random({ seed = 3 }) }):optimize({ quiet = true, storage = src })
+    for _, sampler in ipairs({ hpo.tpe({ seed = 1 }), hpo.random({ seed = 1 }),
+      hpo.cmaes({ seed = 1 }) }) do
+      local study = spec_study({ name = 'bowl', space = space, objective = bowl, trials = 4,
+        sampler = sampler, warm_start = { src }, seed_trials = 3 })
+      local r = study:optimize({ quiet = true })
+      local x = require('hpo.warm').model_seed(study.space, study.warm_points)
+      assert.are.same(x, study.warm_model_seed)
+      assert.are.equal(4, #study.warm_seeds)
+      for k, v in pairs(x) do
+        assert.is_true(r.trials[4].params[k] == v or math.abs(r.trials[4].params[k] - v) < 1e-12)
+      end
+      -- The source's best random trial is at 0.88; its GP's mean finds the bowl's bottom
+      -- (measured 2.6e-6).
+      local seeds = math.min(r.trials[1].value, r.trials[2].value, r.trials[3].value)
+      assert.is_true(r.trials[4].value < seeds / 100, r.trials[4].value .. ' ' .. seeds)
+    end
+    local study = spec_study({ name = 'bowl', space = space, objective = bowl, trials = 4,
+      sampler = hpo.gp({ seed = 1 }), warm_start = { src }, seed_trials = 3 })
+    study:optimize({ quiet = true })
+    assert.is_nil(study.warm_model_seed)
+    assert.are.equal(3, #study.warm_seeds)
+    cleanup(src)
+  end)
+
   it('ranks sources by weight for hpolua show', function()
     assert.are.same({ { path = 'b', weight = 0.5 }, { path = 'a', weight = 0.2 },
       { path = 'c', weight = 0.2 }, { path = 'd', weight = 0 } },

@@ -630,6 +630,54 @@ static void test_bo_restart_resume(void) {
   bo_free(b);
 }
 
+// A bowl centred at c.
+static double bowl_at(const double *u, const double *c) {
+  return 8 * ((u[0] - c[0]) * (u[0] - c[0]) + (u[1] - c[1]) * (u[1] - c[1]));
+}
+
+// The sources' predicted optimum (the model seed trial of TPE and CMA-ES): the optimum of
+// their GPs' mean, which for a source of random trials lies much nearer its task's optimum
+// than its best trial; for two sources, between their optima.
+static void test_bo_source_optimum(void) {
+  SpaceDim d[2] = {{.kind = DIM_FLOAT, .lo = 0, .hi = 1}, {.kind = DIM_FLOAT, .lo = 0, .hi = 1}};
+  Bo *b;
+  double x[2];
+  CHECK_INT(bo_new(&b, 2, d, NULL), HPO_OK);
+  CHECK_INT(bo_source_optimum(b, x), HPO_EINVAL);  // no sources
+  bo_free(b);
+  BoOptions o = bo_defaults();
+  o.seeds = 0;
+  const double c1[2] = {0.3, 0.6}, c2[2] = {0.6, 0.6};
+  b = warm_study(o, 5, bowl_at, c1, branin);
+  CHECK_INT(bo_source_optimum(b, x), HPO_OK);
+  double best = HUGE_VAL;  // the source's best trial (warm_study's draws, seed 5)
+  Rng r;
+  rng_seed(&r, 5);
+  for (int i = 0; i < NS; i++) {
+    double u[2] = {rng_uniform(&r), 0};
+    u[1] = rng_uniform(&r);
+    best = fmin(best, bowl_at(u, c1));
+  }
+  CHECK(bowl_at(x, c1) < best / 100);  // measured: 1e-10 against 1.1e-3
+  CHECK(bo_count(b) == 0);  // nothing told
+  // A second source, as warm_study draws its points: their mean's optimum is between the
+  // two (at the midpoint if the standardised values had equal scales; measured 0.472).
+  double X[2 * NS], z[NS], mean = 0, var = 0;
+  rng_seed(&r, 6);
+  for (int i = 0; i < NS; i++) {
+    X[2 * i] = rng_uniform(&r);
+    X[2 * i + 1] = rng_uniform(&r);
+    z[i] = bowl_at(X + 2 * i, c2);
+    mean += z[i] / NS;
+  }
+  for (int i = 0; i < NS; i++) var += (z[i] - mean) * (z[i] - mean) / NS;
+  for (int i = 0; i < NS; i++) z[i] = (z[i] - mean) / sqrt(var);
+  CHECK_INT(bo_add_source(b, X, z, NS), HPO_OK);
+  CHECK_INT(bo_source_optimum(b, x), HPO_OK);
+  CHECK(x[0] > 0.4 && x[0] < 0.5 && fabs(x[1] - 0.6) < 0.01);
+  bo_free(b);
+}
+
 int main(void) {
   gp_blas_threads(1);
   test_lbfgsb();
@@ -649,5 +697,6 @@ int main(void) {
   test_bo_plain_mean();
   test_bo_restart();
   test_bo_restart_resume();
+  test_bo_source_optimum();
   return check_report();
 }
