@@ -273,15 +273,13 @@ static void test_bo_pending(void) {
 
 enum { NS = 60 };  // a source study's trials
 
-// A warm study on the unit square (options o): one source study of NS random points
-// (xoshiro seed rs) valued by src(u, arg) and standardised, added to it, and the source's
-// o.seeds best points told as the seed trials, valued by the study's objective obj.
-static Bo *warm_study(BoOptions o, uint64_t rs, double (*src)(const double *, const double *),
-                      const double *arg, double (*obj)(const double *)) {
-  SpaceDim d[2] = {{.kind = DIM_FLOAT, .lo = 0, .hi = 1}, {.kind = DIM_FLOAT, .lo = 0, .hi = 1}};
-  Bo *b;
-  CHECK_INT(bo_new(&b, 2, d, &o), HPO_OK);
-  double X[2 * NS], z[NS], mean = 0, var = 0;
+typedef double (*SourceFn)(const double *, const double *);
+
+// Adds b a source study of NS random points on the unit square (xoshiro seed rs) valued by
+// src(u, arg), standardised; its points and values into X (2 NS) and z (NS).
+static void random_source(Bo *b, uint64_t rs, SourceFn src, const double *arg, double *X,
+                          double *z) {
+  double mean = 0, var = 0;
   Rng r;
   rng_seed(&r, rs);
   for (int i = 0; i < NS; i++) {
@@ -293,6 +291,17 @@ static Bo *warm_study(BoOptions o, uint64_t rs, double (*src)(const double *, co
   for (int i = 0; i < NS; i++) var += (z[i] - mean) * (z[i] - mean) / NS;
   for (int i = 0; i < NS; i++) z[i] = (z[i] - mean) / sqrt(var);
   CHECK_INT(bo_add_source(b, X, z, NS), HPO_OK);
+}
+
+// A warm study on the unit square (options o) with one random_source (rs, src, arg), the
+// source's o.seeds best points told as the seed trials, valued by the study's objective obj.
+static Bo *warm_study(BoOptions o, uint64_t rs, SourceFn src, const double *arg,
+                      double (*obj)(const double *)) {
+  SpaceDim d[2] = {{.kind = DIM_FLOAT, .lo = 0, .hi = 1}, {.kind = DIM_FLOAT, .lo = 0, .hi = 1}};
+  Bo *b;
+  CHECK_INT(bo_new(&b, 2, d, &o), HPO_OK);
+  double X[2 * NS], z[NS];
+  random_source(b, rs, src, arg, X, z);
   int used[NS] = {0};
   for (int s = 0; s < o.seeds; s++) {
     int m = -1;
@@ -656,7 +665,7 @@ static void test_bo_source_optimum(void) {
   const double c1[2] = {0.3, 0.6}, c2[2] = {0.6, 0.6};
   b = warm_study(o, 5, bowl_at, c1, branin);
   CHECK_INT(bo_source_optimum(b, x), HPO_OK);
-  double best = HUGE_VAL;  // the source's best trial (warm_study's draws, seed 5)
+  double best = HUGE_VAL;  // the source's best trial (the same draws, seed 5)
   Rng r;
   rng_seed(&r, 5);
   for (int i = 0; i < NS; i++) {
@@ -666,19 +675,10 @@ static void test_bo_source_optimum(void) {
   }
   CHECK(bowl_at(x, c1) < best / 100);  // measured: 1e-10 against 1.1e-3
   CHECK(bo_count(b) == 0);  // nothing told
-  // A second source, as warm_study draws its points: their mean's optimum is between the
-  // two (at the midpoint if the standardised values had equal scales; measured 0.472).
-  double X[2 * NS], z[NS], mean = 0, var = 0;
-  rng_seed(&r, 6);
-  for (int i = 0; i < NS; i++) {
-    X[2 * i] = rng_uniform(&r);
-    X[2 * i + 1] = rng_uniform(&r);
-    z[i] = bowl_at(X + 2 * i, c2);
-    mean += z[i] / NS;
-  }
-  for (int i = 0; i < NS; i++) var += (z[i] - mean) * (z[i] - mean) / NS;
-  for (int i = 0; i < NS; i++) z[i] = (z[i] - mean) / sqrt(var);
-  CHECK_INT(bo_add_source(b, X, z, NS), HPO_OK);
+  // A second source: their mean's optimum is between the two (at the midpoint if the
+  // standardised values had equal scales; measured 0.472).
+  double X[2 * NS], z[NS];
+  random_source(b, 6, bowl_at, c2, X, z);
   CHECK_INT(bo_source_optimum(b, x), HPO_OK);
   CHECK(x[0] > 0.4 && x[0] < 0.5 && fabs(x[1] - 0.6) < 0.01);
   bo_free(b);
