@@ -950,7 +950,12 @@ function M.run(study, opts)
     -- transfer model of its own (on bench/warm's Hartmann6-near, TPE at 20 trials 0.193 ->
     -- 0.123; for GP an extra seed cost Rosenbrock-4 1.8 -> 2.6).
     if #study.warm_seeds > 0 and not study.objectives and not study.sampler.own_transfer then
-      local x = warm.model_seed(study.space, study.warm_points)
+      local ok, x = pcall(warm.model_seed, study.space, study.warm_points)
+      if not ok then  -- an extra trial: its failure is a note, not the study's
+        table.insert(study.warm_notes, ("the sources' predicted optimum could not be worked "
+          .. 'out (%s); only their best configurations run first'):format(x))
+        x = nil
+      end
       local key = x and util.json_encode(x)
       for _, p in ipairs(study.warm_seeds) do
         key = key ~= util.json_encode(p) and key or nil

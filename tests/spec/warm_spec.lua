@@ -106,6 +106,21 @@ describe('warm_start', function()
     study:optimize({ quiet = true })
     assert.is_nil(study.warm_model_seed)
     assert.are.equal(3, #study.warm_seeds)
+    -- Working it out fails: a note, and the study runs with the best configurations.
+    local warm = require('hpo.warm')
+    local model_seed = warm.model_seed
+    warm.model_seed = function()
+      error('gp:add_source: out of memory')
+    end
+    study = spec_study({ name = 'bowl', space = space, objective = bowl, trials = 3,
+      sampler = hpo.tpe({ seed = 1 }), warm_start = { src }, seed_trials = 3 })
+    local ok, r = pcall(study.optimize, study, { quiet = true })
+    warm.model_seed = model_seed
+    assert.is_true(ok, tostring(r))
+    assert.are.equal(3, #r.trials)
+    assert.are.equal(3, #study.warm_seeds)
+    assert.matches("the sources' predicted optimum could not be worked out %(.*out of memory%)",
+      table.concat(study.warm_notes, '\n'))
     cleanup(src)
   end)
 
