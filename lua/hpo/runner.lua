@@ -956,11 +956,18 @@ function M.run(study, opts)
           .. 'out (%s); only their best configurations run first'):format(x))
         x = nil
       end
-      local key = x and util.json_encode(x)
-      for _, p in ipairs(study.warm_seeds) do
-        key = key ~= util.json_encode(p) and key or nil
+      local function key(params)  -- by the encoded point (a table's JSON has no set order)
+        local t = {}
+        for i, v in ipairs(study.space:encode(params)) do
+          t[i] = v ~= v and 'nan' or ('%.17g'):format(v)
+        end
+        return table.concat(t, ' ')
       end
-      study.warm_model_seed = key and x or nil
+      local new = x and key(x)
+      for _, p in ipairs(study.warm_seeds) do
+        new = new ~= key(p) and new or nil
+      end
+      study.warm_model_seed = new and x or nil
       study.warm_seeds[#study.warm_seeds + 1] = study.warm_model_seed
     end
   end

@@ -106,6 +106,23 @@ describe('warm_start', function()
     study:optimize({ quiet = true })
     assert.is_nil(study.warm_model_seed)
     assert.are.equal(3, #study.warm_seeds)
+    -- On a grid the predicted optimum may be a seed already: it does not run twice.
+    local grid = { a = hpo.int(0, 4), b = hpo.choice({ 'x', 'y' }) }
+    local function g(p)
+      return (p.a - 2) ^ 2 + (p.b == 'x' and 0 or 1)
+    end
+    local gsrc = tmpdb()
+    spec_study({ name = 'grid', space = grid, objective = g, trials = 10,
+      sampler = hpo.random({ seed = 1 }) }):optimize({ quiet = true, storage = gsrc })
+    study = spec_study({ name = 'grid', space = grid, objective = g, trials = 3,
+      sampler = hpo.tpe({ seed = 1 }), warm_start = { gsrc }, seed_trials = 3 })
+    study:optimize({ quiet = true })
+    assert.are.same({ a = 2, b = 'x' }, study.warm_seeds[1])  -- the optimum, the best seed
+    assert.are.same({ a = 2, b = 'x' }, require('hpo.warm').model_seed(study.space,
+      study.warm_points))
+    assert.is_nil(study.warm_model_seed)
+    assert.are.equal(3, #study.warm_seeds)
+    cleanup(gsrc)
     -- Working it out fails: a note, and the study runs with the best configurations.
     local warm = require('hpo.warm')
     local model_seed = warm.model_seed
