@@ -945,7 +945,7 @@ function M.run(study, opts)
       table.insert(study.warm_notes, ('this study has %d objectives: the sources give the '
         .. 'seed trials only (their best by their own value)'):format(#study.objectives))
     end
-    study.warm_seeds = warm.best_distinct(study.warm_points, study.seed_trials)
+    study.warm_seeds = warm.best_distinct(study.warm_points, study.seed_trials, study.space)
     -- Then the sources' predicted optimum, for a sampler of one objective without a
     -- transfer model of its own (on bench/warm's Hartmann6-near, TPE at 20 trials 0.193 ->
     -- 0.123; for GP an extra seed cost Rosenbrock-4 1.8 -> 2.6).
@@ -956,16 +956,9 @@ function M.run(study, opts)
           .. 'out (%s); only their best configurations run first'):format(x))
         x = nil
       end
-      local function key(params)  -- by the encoded point (a table's JSON has no set order)
-        local t = {}
-        for i, v in ipairs(study.space:encode(params)) do
-          t[i] = v ~= v and 'nan' or ('%.17g'):format(v)
-        end
-        return table.concat(t, ' ')
-      end
-      local new = x and key(x)
+      local new = x and warm.point_key(study.space, x)
       for _, p in ipairs(study.warm_seeds) do
-        new = new ~= key(p) and new or nil
+        new = new ~= warm.point_key(study.space, p) and new or nil
       end
       study.warm_model_seed = new and x or nil
       study.warm_seeds[#study.warm_seeds + 1] = study.warm_model_seed

@@ -327,14 +327,25 @@ function M.model_seed(space, points)
   return space:decode(engine:source_optimum())
 end
 
+--- A configuration's key: its encoded point as text (the JSON of a params table has no set
+--- key order, so equal configurations could differ there).
+function M.point_key(space, params)
+  local t = {}
+  for i, v in ipairs(space:encode(params)) do
+    t[i] = v ~= v and 'nan' or ('%.17g'):format(v)
+  end
+  return table.concat(t, ' ')
+end
+
 --- The seed trials: k distinct configurations, taken from the sources in turn (each one's
 --- best, then each one's second best, ...; sources in the order of their best point; a
 --- source of weight 0 gives none). Pooling the standardised values instead let one source
 --- fill every seed: a z-score ranks a trial within its own study only, so a study that
 --- stayed far from the optimum had seeds as "good" as one that found it (bench/warm,
 --- Hartmann6: all five seeds from a sibling whose best was at regret 2.0, while the other
---- two siblings' best were at 0.18 and 0.32 on the target). points: sorted, best first.
-function M.best_distinct(points, k)
+--- two siblings' best were at 0.18 and 0.32 on the target). points: sorted, best first;
+--- configurations compare by their point in space (point_key).
+function M.best_distinct(points, k, space)
   local lists, order = M.by_source(points)
   local out, seen, at, more = {}, {}, {}, true
   while #out < k and more do
@@ -342,7 +353,7 @@ function M.best_distinct(points, k)
     for _, src in ipairs(order) do
       local list, i = lists[src], at[src] or 1
       while list[i] and #out < k do  -- this source's next configuration not taken yet
-        local p, key = list[i], util.json_encode(list[i].params)
+        local p, key = list[i], M.point_key(space, list[i].params)
         i = i + 1
         if not seen[key] then
           seen[key], out[#out + 1] = true, p.params

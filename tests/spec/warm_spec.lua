@@ -70,10 +70,19 @@ describe('warm_start', function()
     -- the optimum and b's found it (a z-score ranks within its own study only).
     local points = { pt('a', -3, 1), pt('a', -2.9, 2), pt('a', -2.8, 3), pt('c', -2.7, 9, 0),
       pt('b', -2, 10), pt('a', -1.5, 1), pt('b', -1, 11) }
+    local space = require('hpo.space').new({ x = hpo.uniform(0, 20) })
     assert.are.same({ { x = 1 }, { x = 10 }, { x = 2 }, { x = 11 }, { x = 3 } },
-      warm.best_distinct(points, 5))  -- c has weight 0
-    assert.are.same({ { x = 1 }, { x = 10 } }, warm.best_distinct(points, 2))
-    assert.are.equal(5, #warm.best_distinct(points, 6))  -- a's second x = 1 is no new one
+      warm.best_distinct(points, 5, space))  -- c has weight 0
+    assert.are.same({ { x = 1 }, { x = 10 } }, warm.best_distinct(points, 2, space))
+    assert.are.equal(5, #warm.best_distinct(points, 6, space))  -- a's second x = 1 is no new one
+    -- Equal configurations whose tables were built in another order are one configuration.
+    local two = require('hpo.space').new({ a = hpo.uniform(0, 1), b = hpo.choice({ 'u', 'v' }) })
+    local p1, p2 = { a = 0.5 }, { b = 'v' }
+    p1.b, p2.a = 'v', 0.5
+    local function at(src, z, params)
+      return { source = src, z = z, params = params }
+    end
+    assert.are.equal(1, #warm.best_distinct({ at('a', -1, p1), at('b', -0.5, p2) }, 2, two))
   end)
 
   it("runs the sources' predicted optimum after their best, except for GP-BO", function()
