@@ -499,20 +499,20 @@ static int transfer_fit(Bo *b, int npending, const Region *region) {
     int optimise = !b->rvalid || b->theta_n == b->n;
     if (optimise)
       memcpy(gp_theta(b->rgp), gp_theta(b->gp), sizeof(double) * (size_t)gp_ntheta(b->gp));
-    // Refining (the region below half its first side), the residual GP sees the trials in
-    // the region alone, so their residuals set its scale, not the far Sobol points': on
-    // Branin those are 100 times the study's best and its last digits read as noise
-    // (bench/warm, 20 seeds: at 20 trials 1.6e-6 -> 2.9e-7, at 100 1.3e-7 -> 5.6e-9; on
-    // Branin-near 2.1e-7 -> 3.8e-9 at 20). At least 3 (d + 1) of them: with 2 (d + 1)
-    // Rosenbrock-4's valley was refined from too few (at 100 trials 0.12 -> 0.18), with
-    // 4 (d + 1) Branin's came too late for 20 trials (1.4e-6).
+    // Refining (the region has shrunk), the residual GP sees the trials in the region
+    // alone, so their residuals set its scale, not the far Sobol points': on Branin those
+    // are 100 times the study's best and its last digits read as noise (bench/warm, 20
+    // seeds: at 20 trials 1.6e-6 -> 1.9e-7, at 100 1.3e-7 -> 5.4e-9; Branin-near at 20
+    // 2.1e-7 -> 2.5e-9). Once the region holds as many trials as a quadratic in d
+    // dimensions has coefficients: from 2 (d + 1) Rosenbrock-4's valley was refined from
+    // too few (at 100 trials 0.12 -> 0.18), from 4 (d + 1) Branin's came after trial 20.
     int d = b->dim, nl = nt, *keep = NULL;
     double *XL = NULL, *RL = r;
-    if (region->on && region->side < b->o.trust / 2) {
+    if (region->on && region->side < b->o.trust) {
       keep = malloc(sizeof(int) * (size_t)nt);
       XL = malloc(sizeof(double) * (size_t)nt * (size_t)(d + 1));
       st = keep && XL ? HPO_OK : HPO_ENOMEM;
-      int all = st != HPO_OK || in_region(b, region, nt, keep) < 3 * (d + 1);
+      int all = st != HPO_OK || in_region(b, region, nt, keep) < (d + 1) * (d + 2) / 2;
       RL = XL ? XL + (size_t)nt * d : r;
       for (int i = 0, k = 0; st == HPO_OK && i < nt; i++) {
         if (all) keep[i] = 1;
