@@ -6,9 +6,7 @@ local util = require('hpo._util')
 
 local M = {}
 
--- own_transfer: its first model-based ask already goes where the sources' model points, so
--- the study adds no model seed trial (warm.model_seed) for it.
-local Gp = { name = 'gp', single_objective = true, own_transfer = true }
+local Gp = { name = 'gp', single_objective = true }
 Gp.__index = Gp
 
 local OPTIONS = {
@@ -60,7 +58,10 @@ function M.gp(opts)
   for k, v in pairs(opts) do
     o[k] = v
   end
-  return setmetatable({ opts = o, seed = opts.seed }, Gp)
+  -- own_transfer: its first model-based ask already goes where the sources' model points, so
+  -- the study adds no predicted-optimum seed trial (warm.model_seed); Thompson sampling
+  -- draws from the study's GP alone and takes it.
+  return setmetatable({ opts = o, seed = opts.seed, own_transfer = o.acq ~= 'ts' }, Gp)
 end
 
 function Gp:setup(study, state)

@@ -115,6 +115,11 @@ describe('warm_start', function()
     study:optimize({ quiet = true })
     assert.is_nil(study.warm_model_seed)
     assert.are.equal(3, #study.warm_seeds)
+    study = spec_study({ name = 'bowl', space = space, objective = bowl, trials = 4,
+      sampler = hpo.gp({ seed = 1, acq = 'ts' }), warm_start = { src }, seed_trials = 3 })
+    study:optimize({ quiet = true })  -- Thompson sampling has no transfer model: it takes it
+    assert.are.equal(4, #study.warm_seeds)
+    assert.is_not_nil(study.warm_model_seed)
     -- On a grid the predicted optimum may be a seed already: it does not run twice.
     local grid = { a = hpo.int(0, 4), b = hpo.choice({ 'x', 'y' }) }
     local function g(p)
