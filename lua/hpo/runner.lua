@@ -950,18 +950,14 @@ function M.run(study, opts)
     -- transfer model of its own (on bench/warm's Hartmann6-near, TPE at 20 trials 0.193 ->
     -- 0.123; for GP an extra seed cost Rosenbrock-4 1.8 -> 2.6).
     if #study.warm_seeds > 0 and not study.objectives and not study.sampler.own_transfer then
-      local ok, x = pcall(warm.model_seed, study.space, study.warm_points)
+      local ok, x = pcall(warm.model_seed, study.space, study.warm_points, study.warm_seeds)
       if not ok then  -- an extra trial: its failure is a note, not the study's
         table.insert(study.warm_notes, ("the sources' predicted optimum could not be worked "
           .. 'out (%s); only their best configurations run first'):format(x))
         x = nil
       end
-      local new = x and warm.point_key(study.space, x)
-      for _, p in ipairs(study.warm_seeds) do
-        new = new ~= warm.point_key(study.space, p) and new or nil
-      end
-      study.warm_model_seed = new and x or nil
-      study.warm_seeds[#study.warm_seeds + 1] = study.warm_model_seed
+      study.warm_model_seed = x
+      study.warm_seeds[#study.warm_seeds + 1] = x
     end
   end
   local path = storage_path(study, opts)

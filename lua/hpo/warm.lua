@@ -318,13 +318,21 @@ end
 --- bottom of the basin they were in is at 0.119, and their model's optimum at 0.123. Its own
 --- fixed random stream: the same point at every run of the study (it is worked out at each).
 --- A random 200 trials per source, not GP-BO's 400: the basin's shape is in fewer, and three
---- sources of 1000 trials in 6-d took 2.0 s at 400, 0.39 s at 200.
-function M.model_seed(space, points)
+--- sources of 1000 trials in 6-d took 2.0 s at 400, 0.39 s at 200. Also nil when it is one
+--- of the seed trials `seeds` already.
+function M.model_seed(space, points, seeds)
   local engine <close> = M.engine(space, { seed = 1, fit_points = 200 })
   if #M.add_sources(engine, space, points) == 0 then
     return nil
   end
-  return space:decode(engine:source_optimum())
+  local x = space:decode(engine:source_optimum())
+  local key = M.point_key(space, x)
+  for _, p in ipairs(seeds or {}) do
+    if M.point_key(space, p) == key then
+      return nil
+    end
+  end
+  return x
 end
 
 --- A configuration's key: its encoded point as text (the JSON of a params table has no set

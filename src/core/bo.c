@@ -214,6 +214,10 @@ typedef struct {
 // grad, its gradient from theirs.
 static double acq_value(const Bo *b, double mu, double var, const double *dmu,
                         const double *dvar, double *grad) {
+  if (b->mean_only) {  // bo_source_optimum: the sources' mean itself
+    for (int j = 0; grad && j < b->dim; j++) grad[j] = dmu[j];
+    return mu;
+  }
   double sig = sqrt(fmax(var, 1e-20));
   double a, dadm, dads;
   switch (b->o.acq) {
@@ -510,17 +514,19 @@ static int transfer_fit(Bo *b, int npending, const Region *region) {
     double *XL = NULL, *RL = r;
     if (region->on && region->side < b->o.trust) {
       keep = malloc(sizeof(int) * (size_t)nt);
-      XL = malloc(sizeof(double) * (size_t)nt * (size_t)(d + 1));
-      st = keep && XL ? HPO_OK : HPO_ENOMEM;
-      int all = st != HPO_OK || in_region(b, region, nt, keep) < (d + 1) * (d + 2) / 2;
-      RL = XL ? XL + (size_t)nt * d : r;
-      for (int i = 0, k = 0; st == HPO_OK && i < nt; i++) {
-        if (all) keep[i] = 1;
-        if (keep[i]) {
-          memcpy(XL + (size_t)k * d, b->X + (size_t)i * d, sizeof(double) * (size_t)d);
-          RL[k++] = r[i];
-        }
-        nl = k;
+      if (keep && in_region(b, region, nt, keep) < (d + 1) * (d + 2) / 2) {
+        free(keep);  // too few to model alone: every trial, as before the region shrank
+        keep = NULL;
+      } else if (keep && (XL = malloc(sizeof(double) * (size_t)nt * (size_t)(d + 1)))) {
+        RL = XL + (size_t)nt * d;
+        nl = 0;
+        for (int i = 0; i < nt; i++)
+          if (keep[i]) {
+            memcpy(XL + (size_t)nl * d, b->X + (size_t)i * d, sizeof(double) * (size_t)d);
+            RL[nl++] = r[i];
+          }
+      } else {
+        st = HPO_ENOMEM;
       }
     }
     if (st == HPO_OK)
@@ -538,9 +544,14 @@ static int transfer_fit(Bo *b, int npending, const Region *region) {
 }
 
 // Posterior at m points: the study's GP, or with sources the transfer model (its mean plus
-// the prior mean; the residual GP's variance).
+// the prior mean; the residual GP's variance); for mean_only the sources' mean, variance 0.
 static int model_predict(Bo *b, const double *Xs, int m, double *mean, double *var) {
   if (!(Xs = canon_rows(b, Xs, m))) return HPO_ENOMEM;
+  if (b->mean_only) {
+    int st = src_mean(b, Xs, m, mean, NULL, var) < 0 ? HPO_EINVAL : HPO_OK;
+    for (int j = 0; j < m; j++) var[j] = 0;
+    return st;
+  }
   if (!b->transfer) return gp_predict(b->view, Xs, m, mean, var);
   double *t = malloc(sizeof(double) * 2 * (size_t)m);
   if (!t) return HPO_ENOMEM;
@@ -559,6 +570,12 @@ static int model_predict_grad(Bo *b, const double *x, double *mu, double *var, d
   memcpy(xc, x, sizeof xc);
   canon(b, xc);
   x = xc;
+  if (b->mean_only) {
+    double tmp[2];
+    *var = 0;
+    for (int j = 0; dvar && j < d; j++) dvar[j] = 0;
+    return src_mean(b, x, 1, mu, dmu, tmp) < 0 ? HPO_EINVAL : HPO_OK;
+  }
   if (!b->transfer) return gp_predict_grad(b->view, x, mu, var, dmu, dvar);
   double m, dm[d], tmp[2];
   if (src_mean(b, x, 1, &m, dmu ? dm : NULL, tmp) < 0) return HPO_EINVAL;
@@ -570,12 +587,6 @@ static int model_predict_grad(Bo *b, const double *x, double *mu, double *var, d
 
 static double acq_at(Bo *b, const double *x, double *grad, double *scratch) {
   double mu, var;
-  if (b->mean_only) {
-    double xc[b->dim], tmp[2];
-    memcpy(xc, x, sizeof xc);
-    canon(b, xc);
-    return src_mean(b, xc, 1, &mu, grad, tmp) < 0 ? -HUGE_VAL : mu;
-  }
   double *dmu = grad ? scratch : NULL, *dvar = grad ? scratch + b->dim : NULL;
   if (model_predict_grad(b, x, &mu, &var, dmu, dvar) != HPO_OK) return -HUGE_VAL;
   return acq_value(b, mu, var, dmu, dvar, grad);
@@ -928,13 +939,7 @@ static int propose(Bo *b, int inc, int npending, double *x) {
       snap(b, c);
     }
     qmc_free(q);
-    const double *Cc;
-    if (!b->mean_only)
-      st = model_predict(b, C, m, mean, var);
-    else if (!(Cc = canon_rows(b, C, m)))
-      st = HPO_ENOMEM;
-    else if (src_mean(b, Cc, m, mean, NULL, var) < 0)
-      st = HPO_EINVAL;
+    st = model_predict(b, C, m, mean, var);
   }
   if (st == HPO_OK) {
     // Score the screen; keep the best ns (a small insertion list).
@@ -942,7 +947,7 @@ static int propose(Bo *b, int inc, int npending, double *x) {
     double topv[ns > 0 ? ns : 1];
     int nt = 0;
     for (int i = 0; i < m; i++) {
-      double a = b->mean_only ? mean[i] : acq_value(b, mean[i], var[i], NULL, NULL, NULL);
+      double a = acq_value(b, mean[i], var[i], NULL, NULL, NULL);
       if (!isfinite(a)) continue;
       int p = nt < ns ? nt++ : ns;
       while (p > 0 && topv[p - 1] < a) {
@@ -1065,7 +1070,7 @@ int bo_ask(Bo *b, const double *pending, int npending, double *x) {
 int bo_source_optimum(Bo *b, double *x) {
   if (b->nsrc == 0) return HPO_EINVAL;
   search_box(b, 0, 0, 1);
-  b->mean_only = 1;
+  b->mean_only = 1;  // model_predict* and acq_value see the sources' weighted mean
   int st = propose(b, -1, 0, x);
   b->mean_only = 0;
   return st;

@@ -133,7 +133,7 @@ describe('warm_start', function()
     study:optimize({ quiet = true })
     assert.are.same({ a = 2, b = 'x' }, study.warm_seeds[1])  -- the optimum, the best seed
     assert.are.same({ a = 2, b = 'x' }, require('hpo.warm').model_seed(study.space,
-      study.warm_points))
+      study.warm_points))  -- without the seeds to compare with
     assert.is_nil(study.warm_model_seed)
     assert.are.equal(3, #study.warm_seeds)
     cleanup(gsrc)
