@@ -413,9 +413,9 @@ static double src_mean(Bo *b, const double *Xs, int m, double *out, double *dm, 
   for (int j = 0; j < m; j++) out[j] = 0;
   for (int j = 0; dm && j < b->dim; j++) dm[j] = 0;
   for (int s = 0; s < b->nsrc; s++) {
-    double w = (plain ? 1 : b->srcw[s]) / W, v, g[b->dim];
+    double w = (plain ? 1 : b->srcw[s]) / W, g[b->dim];
     if (w <= 0) continue;
-    int st = dm ? gp_predict_grad(b->src[s], Xs, tmp, &v, g, NULL)
+    int st = dm ? gp_predict_grad(b->src[s], Xs, tmp, NULL, g, NULL)
                 : gp_predict(b->src[s], Xs, m, tmp, NULL);
     if (st != HPO_OK) return -1;
     for (int j = 0; j < m; j++) out[j] += w * tmp[j];

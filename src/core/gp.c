@@ -459,13 +459,14 @@ int gp_predict_grad(Gp *gp, const double *x, double *mu, double *var, double *dm
         dk[(size_t)i * d + j] =
             gp->is_cat[j] || isnan(xi[j]) || isnan(x[j]) ? 0 : dm[i] * rho[j] * 2 * (x[j] - xi[j]);
     }
-  double m0 = cblas_ddot(n, k, 1, gp->alpha, 1);
-  memcpy(w, k, sizeof(double) * (size_t)n);
-  cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, n, gp->L, n, w, 1);
-  double v0 = s - cblas_ddot(n, w, 1, w, 1);
-  double sd = gp->ystd;
+  double m0 = cblas_ddot(n, k, 1, gp->alpha, 1), sd = gp->ystd;
   *mu = (m0 + gp->mu0) * sd + gp->ymean;
-  *var = (v0 > 0 ? v0 : 0) * sd * sd;
+  if (var || dvar) {  // O(n^2): skipped for the mean alone
+    memcpy(w, k, sizeof(double) * (size_t)n);
+    cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, n, gp->L, n, w, 1);
+    double v0 = s - cblas_ddot(n, w, 1, w, 1);
+    if (var) *var = (v0 > 0 ? v0 : 0) * sd * sd;
+  }
   if (dmu) cblas_dgemv(CblasRowMajor, CblasTrans, n, d, sd, dk, d, gp->alpha, 1, 0.0, dmu, 1);
   if (dvar) {
     cblas_dtrsv(CblasRowMajor, CblasLower, CblasTrans, CblasNonUnit, n, gp->L, n, w, 1);

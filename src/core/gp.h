@@ -54,7 +54,8 @@ int gp_count(const Gp *gp);
 /// may be NULL (the mean alone costs O(n m) instead of O(n^2 m)).
 int gp_predict(Gp *gp, const double *Xs, int m, double *mean, double *var);
 /// Mean and variance at one point x, with their gradients over x (numeric coordinates only;
-/// categorical ones get 0), in the caller's units. dmu/dvar may be NULL.
+/// categorical ones get 0), in the caller's units. var, dmu and dvar may be NULL (without
+/// var or dvar the mean costs O(n), not O(n^2)).
 int gp_predict_grad(Gp *gp, const double *x, double *mu, double *var, double *dmu, double *dvar);
 /// Posterior mean (m) and joint covariance (m x m, row-major) at m points, for Thompson
 /// sampling.
