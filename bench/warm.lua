@@ -14,6 +14,9 @@
 -- usage: lua5.4 bench/warm.lua SAMPLER MODE SEEDS   (tpe | cmaes | gp; cold | warm | adversarial)
 -- STARTUP=n in the environment sets TPE's or GP's startup (default 10); PROBLEMS=a,b runs
 -- only the named problems; SEED0=k runs seeds k + 1 to k + SEEDS (another set of seeds).
+-- FAMILIES=vary: every seed s draws its own family (sibling k from seed 100 + k + 1000 s,
+-- its earlier study seed 1000 + k + 1000 s), so the medians are over families too, not
+-- over the runs of one; the scikit-learn family varies its earlier studies' seeds.
 local hpo = require('hpo')
 local f = hpo.functions
 local kind, mode, seeds = arg[1], arg[2], tonumber(arg[3])
@@ -92,12 +95,12 @@ local dir = os.tmpname()
 os.remove(dir)
 -- The earlier studies' objectives: the recipe's shifted and rescaled siblings, or the
 -- problem's own; negated for the adversarial mode.
-local function siblings(p)
+local function siblings(p, fam)
   local out = {}
   for k = 1, p.siblings and #p.siblings or 3 do
     local fn = p.siblings and p.siblings[k]
     if not fn then
-      local rng = hpo.core.rng(100 + k)
+      local rng = hpo.core.rng(100 + k + 1000 * fam)
       local d = {}
       for i = 1, p.dim do
         local h = p.shift or 0.05
@@ -112,26 +115,39 @@ local function siblings(p)
   return out
 end
 
-local only = os.getenv('PROBLEMS')
+local function remove(path)
+  for _, ext in ipairs({ '', '-wal', '-shm' }) do
+    os.remove(path .. ext)
+  end
+end
+
+-- The earlier studies of family fam (0: the fixed one), as storage files.
+local function earlier_studies(p, sp, fam)
+  local sources = {}
+  for k, fn in ipairs(mode ~= 'cold' and siblings(p, fam) or {}) do
+    local path = ('%s-%s-%d.db'):format(dir, p.name, k)
+    local seed = 1000 + k + 1000 * fam
+    remove(path)
+    local earlier = os.getenv('SOURCES') == 'same' and sampler(seed) or hpo.tpe({ seed = seed })
+    hpo.study({ name = p.name, space = sp, objective = fn, trials = 100, sampler = earlier })
+      :optimize({ quiet = true, storage = path })
+    sources[k] = path
+  end
+  return sources
+end
+
+local only, vary = os.getenv('PROBLEMS'), os.getenv('FAMILIES') == 'vary'
 for _, p in ipairs(problems) do
   if only and not (',' .. only .. ','):find(',' .. p.name .. ',', 1, true) then
     goto next
   end
-  local sources = {}
   local sp = p.space or space(p.dim)
-  if mode ~= 'cold' then
-    for k, fn in ipairs(siblings(p)) do
-      local path = ('%s-%s-%d.db'):format(dir, p.name, k)
-      os.remove(path)
-      local earlier = os.getenv('SOURCES') == 'same' and sampler(1000 + k)
-        or hpo.tpe({ seed = 1000 + k })
-      hpo.study({ name = p.name, space = sp, objective = fn, trials = 100, sampler = earlier })
-        :optimize({ quiet = true, storage = path })
-      sources[k] = path
-    end
-  end
+  local sources = vary and {} or earlier_studies(p, sp, 0)
   local seed0 = tonumber(os.getenv('SEED0')) or 0
   for seed = seed0 + 1, seed0 + seeds do
+    if vary then
+      sources = earlier_studies(p, sp, seed)
+    end
     local r = hpo.study({ name = p.name, space = sp,
       objective = p.target or objective(p, p.dim, {}, 1, 0), trials = 100,
       sampler = sampler(seed),
@@ -146,9 +162,7 @@ for _, p in ipairs(problems) do
     print(p.name, seed, table.concat(out, ' '))
   end
   for _, path in ipairs(sources) do
-    os.remove(path)
-    os.remove(path .. '-wal')
-    os.remove(path .. '-shm')
+    remove(path)
   end
   ::next::
 end
