@@ -53,10 +53,11 @@ function View:start(info)
     for _, p in ipairs(s.warm_points) do
       n, from[p.source] = n + (from[p.source] and 0 or 1), true
     end
-    local model = s.warm_model_seed and 1 or 0
-    self:print('warm start: %d trials from %d of %d sources; the best %d%s run first',
+    local model, k = s.warm_model_seed and 1 or 0, s.warm_model_trials or 0
+    self:print("warm start: %d trials from %d of %d sources; the best %d%s run first%s",
       #s.warm_points, n, #s.warm_start, #(s.warm_seeds or {}) - model,
-      model == 1 and " and the sources' predicted optimum" or '')
+      model == 1 and " and the sources' predicted optimum" or '',
+      k > 0 and (", then %d trial%s of their model"):format(k, k == 1 and '' or 's') or '')
   end
   if info.moved then
     self:print('moved the old study file aside to %s', info.moved)

@@ -491,7 +491,7 @@ function Session:next_trial()
     end
     params = chosen.params
   else
-    params = self.sampler:ask(study)
+    params = self.phase and self.phase:ask(study) or self.sampler:ask(study)
     if params == nil then
       return nil, 'exhausted'
     end
@@ -958,6 +958,8 @@ function M.run(study, opts)
       end
       study.warm_model_seed = x
       study.warm_seeds[#study.warm_seeds + 1] = x
+      -- Then model trials (warm.model_phase), for a sampler that takes them.
+      study.warm_model_trials = study.sampler.takes_model_trials and study.model_trials or 0
     end
   end
   local path = storage_path(study, opts)
@@ -994,6 +996,10 @@ function M.run(study, opts)
     attempts = {}, failures = 0, t0 = core.monotonic(),
   }, Session)
 
+  if (study.warm_model_trials or 0) > 0 then
+    sess.phase = require('hpo.warm').model_phase(study, study.warm_model_trials,
+      study.direction == 'maximize' and -1 or 1)
+  end
   -- History, replayed into the sampler so model-based samplers rebuild their model.
   study.history = {}
   for _, row in ipairs(check(store:trials(study_id))) do

@@ -43,6 +43,7 @@ local FIELDS = {
   scheduler = 'table',
   warm_start = 'table',
   seed_trials = 'integer',
+  model_trials = 'integer',
 }
 
 local function default_name(where)
@@ -247,9 +248,11 @@ function M.new(def)
     s.warm_start = #s.warm_start > 0 and s.warm_start or nil
   end
   s.seed_trials = def.seed_trials or (def.warm_start and 5 or 0)
-  if s.seed_trials < 0 then
-    util.fail(util.where_field('seed_trials', where), "hpo.study: field 'seed_trials' must be "
-      .. '>= 0')
+  s.model_trials = def.model_trials or (def.warm_start and 5 or 0)
+  for _, field in ipairs({ 'seed_trials', 'model_trials' }) do
+    if s[field] < 0 then
+      util.fail(util.where_field(field, where), "hpo.study: field '%s' must be >= 0", field)
+    end
   end
   s.storage = def.storage
   s.enqueue = {}

@@ -6,7 +6,9 @@ local util = require('hpo._util')
 
 local M = {}
 
-local Tpe = { name = 'tpe', single_objective = true }
+-- takes_model_trials: with warm-start sources, GP-BO's transfer model proposes the trials
+-- after the seed trials (the study's model_trials; warm.model_phase).
+local Tpe = { name = 'tpe', single_objective = true, takes_model_trials = true }
 Tpe.__index = Tpe
 
 local OPTIONS = {

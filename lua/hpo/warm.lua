@@ -335,6 +335,64 @@ function M.model_seed(space, points, seeds)
   return x
 end
 
+--- The model trials (`model_trials = k`): the k trials after the seed trials of a sampler
+--- that takes them (TPE) are GP-BO's warm asks: the sources' GPs as the prior mean of a GP
+--- on this study's trials so far, Sobol points interleaved, a trust region around the best
+--- trial (src/core/bo.c). The seed trials show the study's values where the sources'
+--- optima were; the sources' model, fitted to those, knows where this study's optimum
+--- lies (bench/warm over families, README: TPE at 20 trials on Branin 0.069 -> 0.0038).
+--- Returns an object whose ask(study) gives params for the trials numbered #seeds to
+--- #seeds + k - 1 (counting the study's trials: finished and running), else nil; sign: 1
+--- to minimise, -1 to maximise. The engine is built at the first such ask; before the ask
+--- for trial j it is told the complete trials numbered below j, so a resumed study replays
+--- the asks of the model trials it has (the engine's fits and random stream go on from
+--- them) and asks what it would have.
+local Phase = {}
+Phase.__index = Phase
+
+function M.model_phase(study, k, sign)
+  local seeds = #(study.warm_seeds or {})
+  if k <= 0 or seeds == 0 or not study.warm_points or #study.warm_points == 0 then
+    return nil
+  end
+  return setmetatable({ k = k, seeds = seeds, sign = sign, told = {}, asked = seeds }, Phase)
+end
+
+function Phase:ask(study)
+  local running = util.running_points(study)
+  local n = #study.history + #running  -- this trial's number
+  if n < self.seeds or n >= self.seeds + self.k then
+    return nil
+  end
+  if not self.engine then
+    self.engine = M.engine(study.space, { seed = 1, seeds = self.seeds })
+    if #M.add_sources(self.engine, study.space, study.warm_points) == 0 then
+      self.k = 0
+      return nil
+    end
+  end
+  local by = {}
+  for _, t in ipairs(study.history) do
+    by[t.number] = t
+  end
+  local function tell_below(j)
+    for i = 0, j - 1 do
+      local t = by[i]
+      if t and not self.told[i] and t.state == 'COMPLETE' and t.value then
+        self.engine:tell(study.space:encode(t.params), self.sign * t.value)
+        self.told[i] = true
+      end
+    end
+  end
+  for j = self.asked, n - 1 do  -- a resumed study's model trials, asked again
+    tell_below(j)
+    self.engine:ask({})
+  end
+  tell_below(n)
+  self.asked = n + 1
+  return (study.space:decode(self.engine:ask(running)))
+end
+
 --- A configuration's key: its encoded point as text (the JSON of a params table has no set
 --- key order, so equal configurations could differ there).
 function M.point_key(space, params)
