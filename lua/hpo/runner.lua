@@ -998,7 +998,7 @@ function M.run(study, opts)
 
   if (study.warm_model_trials or 0) > 0 then
     sess.phase = require('hpo.warm').model_phase(study, study.warm_model_trials,
-      study.direction == 'maximize' and -1 or 1)
+      study.direction == 'maximize' and -1 or 1, math.tointeger(sampler.seed) or 1)
   end
   -- History, replayed into the sampler so model-based samplers rebuild their model.
   study.history = {}

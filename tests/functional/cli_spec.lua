@@ -250,7 +250,7 @@ return hpo.study({
     local r = h.run(h.source, { dir .. '/tgt.lua' })
     assert.are.equal(0, r.code)
     assert.matches("warm start: 40 trials from 1 of 1 sources; the best 5 and the sources' "
-      .. 'predicted optimum run first', r.out)
+      .. 'predicted optimum run first, then 5 trials of their model\n', r.out)
     -- A sibling task ranks this study's trials well: it keeps most of its weight.
     local w = tonumber(r.out:match('warm start: source src.db weighs ([%d.]+)'))
     assert.is_true(w > 0.5, 'weight ' .. tostring(w))

@@ -187,9 +187,9 @@ describe('warm_start', function()
       end
       return b
     end
-    -- Measured: seeds and predicted optimum at 0.88 at best, the model trials at 4.2e-5.
+    -- Measured: seeds and predicted optimum at 0.88 at best, the model trials at 7.0e-4.
     assert.is_true(best(1, 4) > 0.5, best(1, 4))
-    assert.is_true(best(5, 9) < 1e-3, best(5, 9))
+    assert.is_true(best(5, 9) < 0.01, best(5, 9))
     -- A study stopped during them goes on where it was: the model is rebuilt from the trials.
     local path = tmpdb()
     run(6, nil, path)
@@ -611,11 +611,18 @@ describe('warm_start', function()
 
   it('weighs sources by how well they rank the study\'s trials', function()
     local good, bad = source(200), source(200, -1)
-    local study = task(hpo.tpe({ seed = 3 }), 40, { warm_start = { good, bad } })
-    study:optimize({ quiet = true })
-    assert.is_true(study.warm_weights[bad] < 0.1, 'adversarial ' .. study.warm_weights[bad])
-    -- Measured 0.89 (1 for seeds 1, 2 and 4-7).
-    assert.is_true(study.warm_weights[good] > 0.8, 'sibling ' .. study.warm_weights[good])
+    local study
+    local g, b = {}, {}
+    for seed = 1, 7 do
+      study = task(hpo.tpe({ seed = seed }), 40, { warm_start = { good, bad } })
+      study:optimize({ quiet = true })
+      g[seed], b[seed] = study.warm_weights[good], study.warm_weights[bad]
+    end
+    table.sort(g)
+    table.sort(b)
+    -- Medians over 7 seeds; measured 1 and 0 (the adversarial source's largest 0.52).
+    assert.is_true(b[4] < 0.1, 'adversarial ' .. b[4])
+    assert.is_true(g[4] > 0.8, 'sibling ' .. g[4])
     -- The weights travel in the sampler state, for `hpolua show`.
     local w = require('hpo._util').json_decode(study.sampler:state():match('|W|(.*)$'))
     assert.are.equal(study.warm_weights[bad], w[bad])
@@ -626,14 +633,17 @@ describe('warm_start', function()
   it('does not make a study much worse with an adversarial source', function()
     local bad = source(200, -1)  -- the negated objective: its best are the worst here
     local cold, warm = {}, {}
-    for seed = 1, 7 do
+    -- 15 seeds: a median of 7 moved by 0.6 from one version to another (0.47 -> 1.1), while
+    -- over 15 it stayed (0.61 -> 0.58): a 60-trial TPE run's spread.
+    for seed = 1, 15 do
       cold[seed] = task(hpo.tpe({ seed = seed }), 60):optimize({ quiet = true }).best.value
       warm[seed] = task(hpo.tpe({ seed = seed }), 60, { warm_start = { bad } })
         :optimize({ quiet = true }).best.value
     end
     table.sort(cold)
     table.sort(warm)
-    assert.is_true(warm[4] < cold[4] + 0.5, ('warm %g, cold %g'):format(warm[4], cold[4]))
+    -- Measured: medians 0.58 warm, 0.54 cold.
+    assert.is_true(warm[8] < cold[8] + 0.5, ('warm %g, cold %g'):format(warm[8], cold[8]))
     cleanup(bad)
   end)
 
