@@ -338,15 +338,15 @@ end
 --- The model trials (`model_trials = k`): the k trials after the seed trials of a sampler
 --- that takes them (TPE) are GP-BO's warm asks: the sources' GPs as the prior mean of a GP
 --- on this study's trials so far, a trust region around the best trial (src/core/bo.c),
---- alternating with Sobol points, one first. The seed trials show the study's values where the sources'
---- optima were; the sources' model, fitted to those, knows where this study's optimum
---- lies (bench/warm over families, README: TPE at 20 trials on Branin 0.069 -> 0.0071).
---- Returns an object whose ask(study) gives params for the trials numbered #seeds to
---- #seeds + k - 1 (counting the study's trials: finished and running), else nil; sign: 1
---- to minimise, -1 to maximise; seed: the engine's (the sampler's). The engine is built at the first such ask; before the ask
---- for trial j it is told the complete trials numbered below j, so a resumed study replays
---- the asks of the model trials it has (the engine's fits and random stream go on from
---- them) and asks what it would have.
+--- alternating with Sobol points, one first. The seed trials show the study's values where
+--- the sources' optima were; the sources' model, fitted to those, knows where this study's
+--- optimum lies (bench/warm over families, README: TPE at 20 trials on Branin 0.069 ->
+--- 0.0071). Returns an object whose ask(study) gives params for the trials numbered #seeds
+--- to #seeds + k - 1 (counting the study's trials: finished and running), else nil; sign:
+--- 1 to minimise, -1 to maximise; seed: the engine's (the sampler's). The engine is built
+--- at the first such ask; before the ask for trial j it is told the complete trials
+--- numbered below j, so a resumed study replays the asks of the model trials it has (the
+--- engine's fits and random stream go on from them) and asks what it would have.
 local Phase = {}
 Phase.__index = Phase
 
