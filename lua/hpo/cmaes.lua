@@ -199,6 +199,9 @@ function Cma:setup(study, state)
   if probing then  -- still probing before it decides on the warm start (below)
     state = state:gsub('|W%d+$', '')
     self.pending_warm, self.probed = study.warm_points, math.tointeger(probing)
+    local from = state:match('|M(%d+)$')  -- in its model trials (warm_probe)
+    state = state:gsub('|M%d+$', '')
+    self.model_from = math.tointeger(from)
   end
   if type(state) == 'string' and state:find('^CMA1|') then
     local eng, rng, handed, pts, res, idx =
@@ -272,7 +275,7 @@ function Cma:warm_probe(study)
   -- and no probe; if it did best, the search starts there.
   local model = study.warm_model_seed and self:key(study.space, study.warm_model_seed)
   local n = #study.warm_seeds - (model and 1 or 0)
-  local seeds, source, model_value = {}, {}, nil
+  local seeds, source, model_value, model_at = {}, {}, nil, nil
   for _, p in ipairs(study.warm_seeds) do
     local k = self:key(study.space, p)
     seeds[k] = k ~= model or nil
@@ -289,8 +292,10 @@ function Cma:warm_probe(study)
     seeds_done = seeds_done + (seeds[k] and done and 1 or 0)
     if t.state == 'COMPLETE' and t.value then
       local v = self.sign * t.value
-      if k == model then
-        model_value = v
+      if k == model or (self.model_from and t.number >= self.model_from) then
+        if not model_value or v < model_value then  -- the best the sources' model proposed
+          model_value, model_at = v, t.params
+        end
       elseif seeds[k] then
         local from = source[k] or ''
         sv[from] = sv[from] or {}
@@ -305,7 +310,7 @@ function Cma:warm_probe(study)
   end
   local ms = median(sv[src] or {})
   if model_value and model_value < best then
-    center = study.warm_model_seed
+    center = model_at
   end
   local decided  -- nil until every seed trial has finished
   if seeds_done >= n then
@@ -326,6 +331,18 @@ function Cma:warm_probe(study)
     self.warm_weights[s.path] = used(s.path) and 1 or 0
   end
   study.warm_weights = self.warm_weights
+  if trusted and (study.model_trials or 0) > 0 then
+    -- Trusted, the sources' model proposes the next model_trials trials (warm.model_phase),
+    -- then the search starts at the best trial so far.
+    local running = util.running_points(study)
+    self.model_from = self.model_from or #study.history + #running
+    self.phase = self.phase or require('hpo.warm').model_phase(study, study.model_trials,
+      self.sign, self.seed, self.model_from, true)
+    local params = self.phase and self.phase:ask(study)
+    if params then
+      return nil, params
+    end
+  end
   if trusted then
     local points = {}
     for _, p in ipairs(self.pending_warm) do
@@ -364,10 +381,13 @@ end
 function Cma:ask(study)
   local space = study.space
   local x
+  local proposed
   if self.pending_warm and not self.points then
-    x = self:warm_probe(study)
+    x, proposed = self:warm_probe(study)
   end
-  if x then
+  if proposed then
+    return proposed  -- a model trial
+  elseif x then
     return self:params_of(space, x)  -- a probe
   end
   local settled = 0
@@ -479,8 +499,9 @@ function Cma:state()
     end
   end
   table.sort(idx)
-  return ('CMA1|%s|%s|%d|%s|%s|%s%s%s'):format(self.engine:state(), self.rng:state(),
+  return ('CMA1|%s|%s|%d|%s|%s|%s%s%s%s'):format(self.engine:state(), self.rng:state(),
     self.handed, pts, res, table.concat(idx, ';'),
+    self.pending_warm and self.model_from and ('|M' .. self.model_from) or '',
     self.pending_warm and ('|W' .. self.probed) or '',
     self.warm_weights and ('|W|' .. util.json_encode(self.warm_weights)) or '')
 end

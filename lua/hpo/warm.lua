@@ -341,28 +341,35 @@ end
 --- alternating with Sobol points, one first. The seed trials show the study's values where
 --- the sources' optima were; the sources' model, fitted to those, knows where this study's
 --- optimum lies (bench/warm over families, README: TPE at 20 trials on Branin 0.069 ->
---- 0.0071). Returns an object whose ask(study) gives params for the trials numbered #seeds
---- to #seeds + k - 1 (counting the study's trials: finished and running), else nil; sign:
---- 1 to minimise, -1 to maximise; seed: the engine's (the sampler's). The engine is built
+--- 0.0071). Returns an object whose ask(study) gives params for the trials numbered from
+--- to from + k - 1 (counting the study's trials: finished and running; from: #seeds unless
+--- given), else nil; sign: 1 to minimise, -1 to maximise; seed: the engine's (the
+--- sampler's); model_first: no Sobol point before the model's first ask. The engine is built
 --- at the first such ask; before the ask for trial j it is told the complete trials
 --- numbered below j, so a resumed study replays the asks of the model trials it has (the
 --- engine's fits and random stream go on from them) and asks what it would have.
 local Phase = {}
 Phase.__index = Phase
 
-function M.model_phase(study, k, sign, seed)
+function M.model_phase(study, k, sign, seed, from, model_first)
   local seeds = #(study.warm_seeds or {})
   if k <= 0 or seeds == 0 or not study.warm_points or #study.warm_points == 0 then
     return nil
   end
-  return setmetatable({ k = k, seeds = seeds, sign = sign, seed = seed, told = {},
-    asked = seeds }, Phase)
+  from = from or seeds
+  return setmetatable({ k = k, from = from, sign = sign, seed = seed, told = {},
+    asked = from, first = model_first and 0 or 1 }, Phase)
+end
+
+--- Is trial t one of the phase's?
+function Phase:has(t)
+  return t.number >= self.from and t.number < self.from + self.k
 end
 
 function Phase:ask(study)
   local running = util.running_points(study)
   local n = #study.history + #running  -- this trial's number
-  if n < self.seeds or n >= self.seeds + self.k then
+  if n < self.from or n >= self.from + self.k then
     return nil
   end
   if not self.engine then
@@ -371,7 +378,8 @@ function Phase:ask(study)
     -- the sources rate best, the line of the study's values on the sources' mean misread
     -- adversarial sources as explaining the study (bench/warm, TPE on Hartmann6 at 100
     -- trials, 40 seeds: 0.25 against cold's 0.15, p = 0.006; Sobol first 0.146, p = 0.69).
-    self.engine = M.engine(study.space, { seed = self.seed, seeds = self.seeds + 1 })
+    -- (CMA-ES's model trials come after its probes, spread points: model_first.)
+    self.engine = M.engine(study.space, { seed = self.seed, seeds = self.from + self.first })
     if #M.add_sources(self.engine, study.space, study.warm_points) == 0 then
       self.k = 0
       return nil
