@@ -269,7 +269,10 @@ end
 -- not all: WS-CMA-ES fits one Gaussian to its prior's points, and pooled over sources whose
 -- optima differ its mean falls between them (bench/warm, 100 trials: Branin 0.0070 pooled,
 -- 0.0024 from the best seed's source; Hartmann6 0.177 and 0.153). The seeds come from the
--- sources in turn, so each source's best has been tried here.
+-- sources in turn, so each source's best has been tried here. Trusted, the sources' model
+-- then proposes the study's model_trials trials (warm.model_phase; returned as params) and
+-- WS-CMA-ES starts at the best trial so far: the model, fitted to the seeds and probes,
+-- finds this study's optimum where a sibling's best trial is only near it (README).
 function Cma:warm_probe(study)
   -- The sources' predicted optimum (a seed of none of them) is no evidence for one source
   -- and no probe; if it did best, the search starts there.
