@@ -72,7 +72,12 @@ function Gp:setup(study, state)
   end
   self.seed = math.tointeger(seed) or self.seed or util.fresh_seed()
   local o = util.with_seed(self.opts, self.seed)
-  o.seeds = #(study.warm_seeds or {})  -- the Sobol startup alternates with the model after them
+  -- The trials before the model's first ask (bo.c): the seed trials and one Sobol point;
+  -- then the model alternates with the rest of the Sobol startup. Fitted to the seeds
+  -- alone, all where the sources rate best, the transfer model's line could read negated
+  -- sources as explaining the study (bench/warm, adversarial, at 100 trials against cold:
+  -- Hartmann6-near p = 0.014 -> 0.15, Branin 0.023 -> 0.060; README).
+  o.seeds = #(study.warm_seeds or {}) + (study.warm_seeds and #study.warm_seeds > 0 and 1 or 0)
   self.engine = require('hpo.warm').engine(study.space, o)
   self:transfer_setup(study)
   if rest then
