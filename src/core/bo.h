@@ -26,7 +26,8 @@ typedef struct {
   int warp;           ///< model -log1p(distance to the best / its median), not raw values (1)
   double refit;       ///< re-optimise theta once the data grew by this fraction (0.05; 0: always)
   int fit_points;     ///< optimise theta on a random subset of at most this many points (400)
-  int seeds;          ///< the first observations are this many warm-start seed trials (0)
+  int seeds;          ///< observations before the model's first ask: warm-start seed trials,
+                      ///< and startup points run before it (gp.lua: one) (0)
   double trust;       ///< with sources: the trust region's first side (0.4; 0: none; below)
 } BoOptions;
 
