@@ -77,7 +77,8 @@ function Gp:setup(study, state)
   -- alone, all where the sources rate best, the transfer model's line could read negated
   -- sources as explaining the study (bench/warm, adversarial, at 100 trials against cold:
   -- Hartmann6-near p = 0.014 -> 0.15, Branin 0.023 -> 0.060; README).
-  o.seeds = #(study.warm_seeds or {}) + (study.warm_seeds and #study.warm_seeds > 0 and 1 or 0)
+  local seeds = #(study.warm_seeds or {})
+  o.seeds = seeds > 0 and seeds + 1 or 0
   self.engine = require('hpo.warm').engine(study.space, o)
   self:transfer_setup(study)
   if rest then

@@ -361,11 +361,6 @@ function M.model_phase(study, k, sign, seed, from, model_first)
     asked = from, first = model_first and 0 or 1 }, Phase)
 end
 
---- Is trial t one of the phase's?
-function Phase:has(t)
-  return t.number >= self.from and t.number < self.from + self.k
-end
-
 function Phase:ask(study)
   local running = util.running_points(study)
   local n = #study.history + #running  -- this trial's number
