@@ -243,6 +243,43 @@ static void test_bo_branin(void) {
   CHECK(ucb >= 5);
 }
 
+// A 15 x 15 grid with a strip of good values, like bench/warm's SVM table: best at g = 8
+// for c >= 7, second at g = 7 for c >= 5, a nearly flat poor plateau elsewhere.
+static double strip(int c, int g) {
+  if (g == 8 && c >= 7) return 0;
+  if (g == 7 && c >= 5) return 0.17;
+  return 0.6 - 0.02 * (abs(g - 8) < 3 ? 3 - abs(g - 8) : 0);
+}
+
+// In a space of discrete parameters only, when every local search of the acquisition ends at
+// a tried point, the ask takes the untried point EI rates best, not the first untried one of
+// the screen. About 40% of the grid told (never the best column), one ask: measured over
+// seeds 1-10, in the good strip in 9 runs; with the first untried screened point, 6 (the
+// others on the plateau).
+static void test_bo_grid_fallback(void) {
+  int good = 0;
+  for (uint64_t seed = 1; seed <= 10; seed++) {
+    SpaceDim d[2] = {{.kind = DIM_INT, .lo = 0, .hi = 14}, {.kind = DIM_INT, .lo = 0, .hi = 14}};
+    BoOptions o = bo_defaults();
+    o.seed = seed;
+    Bo *b;
+    CHECK_INT(bo_new(&b, 2, d, &o), HPO_OK);
+    Rng r;
+    rng_seed(&r, seed);
+    for (int c = 0; c < 15; c++)
+      for (int g = 0; g < 15; g++) {
+        if ((g == 8 && c >= 7) || rng_uniform(&r) < 0.6) continue;
+        double u[2] = {(c + 0.5) / 15, (g + 0.5) / 15};
+        bo_tell(b, u, strip(c, g));
+      }
+    double x[2];
+    CHECK_INT(bo_ask(b, NULL, 0, x), HPO_OK);
+    good += strip((int)(x[0] * 15), (int)(x[1] * 15)) <= 0.17;
+    bo_free(b);
+  }
+  CHECK(good >= 8);
+}
+
 // Parallel asks with pending points give distinct, spread proposals; mixed spaces work.
 static void test_bo_pending(void) {
   SpaceDim d[3] = {{.kind = DIM_FLOAT, .lo = 0, .hi = 1},
@@ -708,6 +745,7 @@ int main(void) {
   test_logei();
   test_bo_branin();
   test_bo_pending();
+  test_bo_grid_fallback();
   test_bo_conditional();
   test_bo_transfer();
   test_bo_seed_order();
