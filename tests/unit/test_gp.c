@@ -373,6 +373,33 @@ static void startup_points(uint64_t seed, int n, double *S) {
   qmc_free(q);
 }
 
+// On a grid the Sobol startup passes over configurations already tried (here, told before
+// the first ask: the grid points of the sequence's 3rd to 6th points): its 6 asks are
+// untried and distinct. Before, the 3rd to 6th asks repeated the told ones.
+static void test_bo_startup_untried(void) {
+  enum { NT = 4 };
+  SpaceDim d[2] = {{.kind = DIM_INT, .lo = 0, .hi = 14}, {.kind = DIM_INT, .lo = 0, .hi = 14}};
+  BoOptions o = bo_defaults();
+  o.seed = 3;
+  Bo *b;
+  CHECK_INT(bo_new(&b, 2, d, &o), HPO_OK);
+  double S[2 * 6], T[2 * NT], A[2 * 6];
+  startup_points(3, 6, S);
+  for (int i = 0; i < NT; i++) {
+    for (int j = 0; j < 2; j++) T[2 * i + j] = ((int)(S[2 * (i + 2) + j] * 15) + 0.5) / 15;
+    bo_tell(b, T + 2 * i, 1.0);
+  }
+  for (int i = 0; i < 6; i++) {
+    CHECK_INT(bo_ask(b, NULL, 0, A + 2 * i), HPO_OK);
+    for (int k = 0; k < NT; k++)
+      CHECK(fabs(A[2 * i] - T[2 * k]) + fabs(A[2 * i + 1] - T[2 * k + 1]) > 1e-9);
+    for (int k = 0; k < i; k++)
+      CHECK(fabs(A[2 * i] - A[2 * k]) + fabs(A[2 * i + 1] - A[2 * k + 1]) > 1e-9);
+    bo_tell(b, A + 2 * i, 1.0);
+  }
+  bo_free(b);
+}
+
 // Transfer (bo_add_source): a source that is the study's objective rescaled and offset
 // (3 f + 7, shifted by 0.01) steers the asks after the Sobol startup to the optimum; one that is
 // its negation gets weight 0 at the end, and the study still finds the optimum.
@@ -746,6 +773,7 @@ int main(void) {
   test_bo_branin();
   test_bo_pending();
   test_bo_grid_fallback();
+  test_bo_startup_untried();
   test_bo_conditional();
   test_bo_transfer();
   test_bo_seed_order();
