@@ -1000,24 +1000,25 @@ static int propose(Bo *b, int inc, int npending, double *x) {
         memcpy(x, s, sizeof(double) * (size_t)dim);
       }
     }
-    int grid = 1, pick = -1;
-    for (int j = 0; j < dim; j++) grid &= space_cardinality(&b->dims[j]) > 0;
-    for (int i = 0; !found && i < m && (pick < 0 || grid); i++)  // known() last: O(n)
-      if ((pick < 0 || score[i] > score[pick]) && !known(b, C + (size_t)i * dim, b->n + npending))
-        pick = i;
-    if (pick >= 0) memcpy(x, C + (size_t)pick * dim, sizeof(double) * (size_t)dim);
-    if (pick < 0 && !found) {
-      int whole = 1;
-      for (int j = 0; j < dim; j++) whole &= b->box[j] == 0 && b->box[dim + j] == 1;
+    if (!found) {
+      int grid = 1, whole = 1, pick = -1;
+      for (int j = 0; j < dim; j++) {
+        grid &= space_cardinality(&b->dims[j]) > 0;
+        whole &= b->box[j] == 0 && b->box[dim + j] == 1;
+      }
+      for (int i = 0; i < m && (pick < 0 || grid); i++)  // known() last: O(n)
+        if ((pick < 0 || score[i] > score[pick]) && !known(b, C + (size_t)i * dim, b->n + npending))
+          pick = i;
       // A trust region with every point tried (a discrete one shrunk to its incumbent): the
       // whole space instead of a repeat (bench/warm's SVM grid: 34 repeated configurations
       // over 20 warm studies of 100 trials -> 18; startup_point's check took the rest).
-      if (!whole) {
+      if (pick < 0 && !whole) {
         free(C);
         search_box(b, inc, 0, 1);
         return propose(b, inc, npending, x);
       }
-      memcpy(x, starts, sizeof(double) * (size_t)dim);  // a tiny, exhausted space
+      // Else a tiny, exhausted space: the first start, tried or not.
+      memcpy(x, pick >= 0 ? C + (size_t)pick * dim : starts, sizeof(double) * (size_t)dim);
     }
   }
   free(C);

@@ -243,8 +243,14 @@ static void test_bo_branin(void) {
   CHECK(ucb >= 5);
 }
 
-// A 15 x 15 grid with a strip of good values, like bench/warm's SVM table: best at g = 8
-// for c >= 7, second at g = 7 for c >= 5, a nearly flat poor plateau elsewhere.
+// A 15 x 15 grid of two int parameters, like bench/warm's SVM table; a level's encoded
+// coordinate.
+static const SpaceDim GRID15[2] = {{.kind = DIM_INT, .lo = 0, .hi = 14},
+                                   {.kind = DIM_INT, .lo = 0, .hi = 14}};
+static double grid_unit(int v) { return (v + 0.5) / 15; }
+
+// A strip of good values on it: best at g = 8 for c >= 7, second at g = 7 for c >= 5, a
+// nearly flat poor plateau elsewhere.
 static double strip(int c, int g) {
   if (g == 8 && c >= 7) return 0;
   if (g == 7 && c >= 5) return 0.17;
@@ -259,17 +265,16 @@ static double strip(int c, int g) {
 static void test_bo_grid_fallback(void) {
   int good = 0;
   for (uint64_t seed = 1; seed <= 10; seed++) {
-    SpaceDim d[2] = {{.kind = DIM_INT, .lo = 0, .hi = 14}, {.kind = DIM_INT, .lo = 0, .hi = 14}};
     BoOptions o = bo_defaults();
     o.seed = seed;
     Bo *b;
-    CHECK_INT(bo_new(&b, 2, d, &o), HPO_OK);
+    CHECK_INT(bo_new(&b, 2, GRID15, &o), HPO_OK);
     Rng r;
     rng_seed(&r, seed);
     for (int c = 0; c < 15; c++)
       for (int g = 0; g < 15; g++) {
         if ((g == 8 && c >= 7) || rng_uniform(&r) < 0.6) continue;
-        double u[2] = {(c + 0.5) / 15, (g + 0.5) / 15};
+        double u[2] = {grid_unit(c), grid_unit(g)};
         bo_tell(b, u, strip(c, g));
       }
     double x[2];
@@ -378,15 +383,14 @@ static void startup_points(uint64_t seed, int n, double *S) {
 // untried and distinct. Before, the 3rd to 6th asks repeated the told ones.
 static void test_bo_startup_untried(void) {
   enum { NT = 4 };
-  SpaceDim d[2] = {{.kind = DIM_INT, .lo = 0, .hi = 14}, {.kind = DIM_INT, .lo = 0, .hi = 14}};
   BoOptions o = bo_defaults();
   o.seed = 3;
   Bo *b;
-  CHECK_INT(bo_new(&b, 2, d, &o), HPO_OK);
+  CHECK_INT(bo_new(&b, 2, GRID15, &o), HPO_OK);
   double S[2 * 6], T[2 * NT], A[2 * 6];
   startup_points(3, 6, S);
   for (int i = 0; i < NT; i++) {
-    for (int j = 0; j < 2; j++) T[2 * i + j] = ((int)(S[2 * (i + 2) + j] * 15) + 0.5) / 15;
+    for (int j = 0; j < 2; j++) T[2 * i + j] = grid_unit((int)(S[2 * (i + 2) + j] * 15));
     bo_tell(b, T + 2 * i, 1.0);
   }
   for (int i = 0; i < 6; i++) {
