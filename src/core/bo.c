@@ -447,7 +447,10 @@ typedef struct {
 } Region;
 
 // Marks the first nt stored points inside the region (categorical and inactive coordinates
-// are free there, as in its search box); returns how many of the observed ones are.
+// are free there, as in its search box); returns how many of the observed ones are. Its
+// edge counts as inside: EI's best point is often there, and |a - c| of such a trial can
+// come out an ulp above side / 2. Left out of the fit, the trial was proposed again (warm
+// Rosenbrock-4 on bench/warm: 33 of 2000 trials within 1e-6 of an earlier one, now none).
 static int in_region(const Bo *b, const Region *g, int nt, int *keep) {
   int d = b->dim, count = 0;
   for (int i = 0; i < nt; i++) {
@@ -455,7 +458,7 @@ static int in_region(const Bo *b, const Region *g, int nt, int *keep) {
     for (int j = 0; j < d && keep[i]; j++) {
       double a = b->X[(size_t)i * d + j], c = b->X[(size_t)g->inc * d + j];
       if (b->dims[j].kind != DIM_CATEGORICAL && !isnan(a) && !isnan(c) &&
-          fabs(a - c) > g->side / 2)
+          fabs(a - c) > g->side / 2 * (1 + 1e-9))
         keep[i] = 0;
     }
     count += keep[i] && i < b->n;
