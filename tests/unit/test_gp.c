@@ -198,17 +198,21 @@ static double branin(const double *u) {
   return t * t + 10 * (1 - 1 / (8 * M_PI)) * cos(x) + 10;
 }
 
-// Asks and tells b Branin's values n times; the regret of the best of them.
-static double branin_asks(Bo *b, int n) {
+// n asks of a 2-d study, each told f there (the points kept in X when given); the best value.
+static double ask_tell(Bo *b, int n, double (*f)(const double *), double *X) {
   double best = HUGE_VAL, x[2];
   for (int i = 0; i < n; i++) {
-    CHECK_INT(bo_ask(b, NULL, 0, x), HPO_OK);
-    double f = branin(x);
-    best = fmin(best, f);
-    bo_tell(b, x, f);
+    double *p = X ? X + 2 * i : x;
+    CHECK_INT(bo_ask(b, NULL, 0, p), HPO_OK);
+    double v = f(p);
+    best = fmin(best, v);
+    bo_tell(b, p, v);
   }
-  return best - 0.397887357730;
+  return best;
 }
+
+// Asks and tells b Branin's values n times; the regret of the best of them.
+static double branin_asks(Bo *b, int n) { return ask_tell(b, n, branin, NULL) - 0.397887357730; }
 
 // Branin in 40 evaluations: regret below 0.05 for most seeds (the bar), for logEI;
 // UCB and Thompson sampling get close.
@@ -573,7 +577,7 @@ static int bo_edge_repeats(uint64_t seed, int asks) {
   BoOptions o = bo_defaults();
   o.seed = seed;
   o.seeds = 5;
-  double arg[2] = {0.04, -0.03}, X[2 * 80], y[80], best = HUGE_VAL;
+  double arg[2] = {0.04, -0.03}, X[2 * asks], y[asks], best = HUGE_VAL;
   Bo *b = warm_study(o, 99, rosen2_sibling, arg, rosen2);
   int rep = 0;
   for (int i = 0; i < asks; i++) {
@@ -726,16 +730,10 @@ static void test_bo_restart_resume(void) {
   double X[2 * 60], x[2];
   if (!vg) {
     Bo *b = two_basin_study(2, 10);
-    for (int i = 0; i < n; i++) {
-      CHECK_INT(bo_ask(b, NULL, 0, X + 2 * i), HPO_OK);
-      bo_tell(b, X + 2 * i, two_basins(X + 2 * i));
-    }
+    ask_tell(b, n, two_basins, X);
     bo_free(b);
     Bo *c = two_basin_study(2, 10);
-    for (int i = 0; i < cut; i++) {
-      CHECK_INT(bo_ask(c, NULL, 0, x), HPO_OK);
-      bo_tell(c, x, two_basins(x));
-    }
+    ask_tell(c, cut, two_basins, NULL);
     BoState st;
     double theta[2 * 4];
     bo_get_state(c, &st, theta);
@@ -754,13 +752,10 @@ static void test_bo_restart_resume(void) {
   }
   // Four parallel asks at the restart GP's first: measured at least 0.013 apart (L1); with
   // EI's incumbent the best trial, not the best of trials and fantasies, three pairs were
-  // closer than 0.005. Later, with its trials bunched at A's optimum, EI's best points crowd there and
-  // the fantasies part them by 1e-6 or less.
+  // closer than 0.005. Later, with its trials bunched at A's optimum, EI's best points
+  // crowd there and the fantasies part them by 1e-6 or less.
   Bo *b = two_basin_study(2, 10);
-  for (int i = 0; i < 23; i++) {
-    CHECK_INT(bo_ask(b, NULL, 0, x), HPO_OK);
-    bo_tell(b, x, two_basins(x));
-  }
+  ask_tell(b, 23, two_basins, NULL);
   double P[2 * 4];
   for (int i = 0; i < 4; i++) CHECK_INT(bo_ask(b, P, i, P + 2 * i), HPO_OK);
   for (int i = 0; i < 4; i++)
@@ -768,12 +763,9 @@ static void test_bo_restart_resume(void) {
       CHECK(fabs(P[2 * i] - P[2 * j]) + fabs(P[2 * i + 1] - P[2 * j + 1]) > 0.005);
   bo_free(b);
   // With startup = 0 the restart asks its GP at once, from the first trial after the
-  // collapse (one Sobol point: a GP of no trials cannot be fitted). Seed 2: from ask 20.
+  // collapse (one Sobol point: a GP of no trials cannot be fitted). Seed 2: from ask 14.
   Bo *z = two_basin_study(2, 0);
-  for (int i = 0; i < (vg ? 22 : n); i++) {
-    CHECK_INT(bo_ask(z, NULL, 0, x), HPO_OK);
-    bo_tell(z, x, two_basins(x));
-  }
+  ask_tell(z, vg ? 22 : n, two_basins, NULL);
   bo_free(z);
 }
 
