@@ -10,10 +10,9 @@
 local hpo = require('hpo')
 local f = hpo.functions
 local regret = arg[1] == 'regret'
-local K, N, T = tonumber(arg[1]) or 20, tonumber(arg[2]) or 1000, tonumber(arg[3]) or 50
-local seeds = regret and tonumber(arg[2]) or 0
-if regret then
-  K, N, T = 5, 1000, 50
+local K, N, T, seeds = 5, 1000, 50, tonumber(arg[2])
+if not regret then
+  K, N, T = tonumber(arg[1]) or 20, tonumber(arg[2]) or N, tonumber(arg[3]) or T
 end
 local space = {}
 for i = 1, 6 do
@@ -28,6 +27,8 @@ local function objective(shift)
     return f.hartmann6(u)
   end
 end
+
+local target = objective(0)
 
 local dir = os.tmpname()
 os.remove(dir)
@@ -44,9 +45,9 @@ local samplers = {
   cmaes = function(seed) return hpo.cmaes({ seed = seed }) end,
 }
 for _, name in ipairs(regret and { 'tpe', 'gp', 'cmaes' } or {}) do
-  for seed = 1, seeds do
+  for seed = 1, seeds or 20 do
     local r = hpo.study({ name = 'target', space = space, trials = T, warm_start = sources,
-      sampler = samplers[name](seed), objective = objective(0) }):optimize({ quiet = true })
+      sampler = samplers[name](seed), objective = target }):optimize({ quiet = true })
     local best, out = math.huge, {}
     for i, t in ipairs(r.trials) do
       best = math.min(best, t.value)
@@ -70,7 +71,7 @@ if not regret then
           if seen == 8 then
             t7 = os.clock() - t0  -- the 8th evaluation starts once 7 trials were asked
           end
-          return objective(0)(p)
+          return target(p)
         end }):optimize({ quiet = true })
       print(('| %s | %s | %.2f | %.2f |'):format(name, warm and ('warm, %d x %d'):format(K, N)
         or 'cold', t7 or 0, os.clock() - t0))
